@@ -1,0 +1,212 @@
+package ledgercore
+
+// Asset is a unit of account with a fixed number of decimal places.
+type Asset struct {
+	Code  string
+	Scale uint8
+}
+
+// Account holds one asset. Balance = credits posted - debits posted; the
+// pending amounts are held by transfers that are neither posted nor voided.
+type Account struct {
+	ID             string
+	Asset          string
+	Flags          AccountFlags
+	Balance        Amount
+	DebitsPending  Amount
+	CreditsPending Amount
+}
+
+// Pending is a two-phase transfer waiting to be posted or voided.
+type Pending struct {
+	ID     string
+	Debit  string
+	Credit string
+	Asset  string
+	Amount Amount
+	Seq    uint64
+}
+
+// State is the ledger at one seq. It changes only through Apply. Decide only
+// reads it.
+type State struct {
+	Seq       uint64
+	Ts        int64
+	LastHash  [32]byte
+	ClosedDay int32 // last closed day (days since epoch); noDay before the first close
+
+	assets   map[string]*Asset
+	accounts map[string]*Account
+	pendings map[string]*Pending
+	ids      idIndex
+}
+
+// noDay is ClosedDay before any day was closed.
+const noDay = int32(-1 << 31)
+
+// Genesis returns the empty ledger.
+func Genesis() *State {
+	return &State{
+		ClosedDay: noDay,
+		assets:    make(map[string]*Asset),
+		accounts:  make(map[string]*Account),
+		pendings:  make(map[string]*Pending),
+		ids:       newIDIndex(0),
+	}
+}
+
+// Account returns a copy of the account with the given id.
+func (s *State) Account(id string) (Account, bool) {
+	a, ok := s.accounts[id]
+	if !ok {
+		return Account{}, false
+	}
+	return *a, true
+}
+
+// Asset returns the asset with the given code.
+func (s *State) Asset(code string) (Asset, bool) {
+	a, ok := s.assets[code]
+	if !ok {
+		return Asset{}, false
+	}
+	return *a, true
+}
+
+// Pending returns the open pending transfer with the given id.
+func (s *State) Pending(id string) (Pending, bool) {
+	p, ok := s.pendings[id]
+	if !ok {
+		return Pending{}, false
+	}
+	return *p, true
+}
+
+// CommandSeq returns the seq of the command with the given id, if any.
+func (s *State) CommandSeq(id string) (uint64, bool) {
+	e, ok := s.ids.get(id)
+	if !ok {
+		return 0, false
+	}
+	return e.seq, true
+}
+
+// Accounts returns every account sorted by id.
+func (s *State) Accounts() []Account {
+	out := make([]Account, 0, len(s.accounts))
+	for _, id := range sortedKeys(s.accounts) {
+		out = append(out, *s.accounts[id])
+	}
+	return out
+}
+
+// Assets returns every asset sorted by code.
+func (s *State) Assets() []Asset {
+	out := make([]Asset, 0, len(s.assets))
+	for _, code := range sortedKeys(s.assets) {
+		out = append(out, *s.assets[code])
+	}
+	return out
+}
+
+// Pendings returns every open pending transfer sorted by id.
+func (s *State) Pendings() []Pending {
+	out := make([]Pending, 0, len(s.pendings))
+	for _, id := range sortedKeys(s.pendings) {
+		out = append(out, *s.pendings[id])
+	}
+	return out
+}
+
+// CommandCount returns how many command ids the ledger remembers.
+func (s *State) CommandCount() int { return s.ids.log.n }
+
+// Apply folds one event into the state. Events passed validation in Decide,
+// so applying one cannot fail: a mismatch is a bug and panics.
+func Apply(s *State, e *Event) {
+	if e.Seq != s.Seq+1 {
+		panic("BUG: apply seq " + u64s(e.Seq) + " after " + u64s(s.Seq))
+	}
+	if e.Ts <= s.Ts && s.Seq > 0 {
+		panic("BUG: apply ts going backwards at seq " + u64s(e.Seq))
+	}
+	s.Seq, s.Ts, s.LastHash = e.Seq, e.Ts, e.Hash
+	s.remember(e.CommandID, e.Seq, e.Digest, e.Kind == EvPendingCreated)
+	if e.LinkID != "" {
+		s.remember(e.LinkID, e.Seq, e.LinkDigest, false)
+	}
+	switch e.Kind {
+	case EvAssetDefined:
+		s.assets[e.Asset] = &Asset{Code: e.Asset, Scale: e.Scale}
+	case EvAccountOpened:
+		s.accounts[e.Account] = &Account{ID: e.Account, Asset: e.Asset, Flags: e.Flags}
+	case EvTransferPosted:
+		s.applyLegs(e)
+	case EvPendingCreated:
+		s.applyLegs(e)
+		s.pendings[e.PendingID] = &Pending{
+			ID: e.PendingID, Debit: e.Legs[0].Account, Credit: e.Legs[1].Account,
+			Asset: e.Asset, Amount: e.Amount, Seq: e.Seq,
+		}
+	case EvPendingPosted, EvPendingVoided:
+		s.applyLegs(e)
+		delete(s.pendings, e.PendingID)
+	case EvDayClosed:
+		s.ClosedDay = e.Day
+	case EvCommandRejected:
+	default:
+		panic("BUG: apply unknown event kind " + u64s(uint64(e.Kind)))
+	}
+}
+
+func (s *State) remember(id string, seq, digest uint64, pending bool) {
+	if _, dup := s.ids.get(id); dup {
+		panic("BUG: command id " + id + " applied twice")
+	}
+	s.ids.add(id, idEntry{seq: seq, digest: digest, pending: pending})
+}
+
+func (s *State) applyLegs(e *Event) {
+	for i := range e.NLegs {
+		l := &e.Legs[i]
+		a := s.accounts[l.Account]
+		if a == nil {
+			panic("BUG: apply leg on missing account " + l.Account)
+		}
+		// The chain check: a leg starts where the account stands.
+		if a.Balance != l.Before {
+			panic("BUG: leg before-balance does not match account " + l.Account)
+		}
+		a.Balance = l.After
+		if l.Side == Debit {
+			a.DebitsPending = l.PendingAfter
+		} else {
+			a.CreditsPending = l.PendingAfter
+		}
+	}
+}
+
+// Clone returns a deep copy of the state that shares nothing mutable.
+func (s *State) Clone() *State {
+	c := &State{
+		Seq: s.Seq, Ts: s.Ts, LastHash: s.LastHash, ClosedDay: s.ClosedDay,
+		assets:   make(map[string]*Asset, len(s.assets)),
+		accounts: make(map[string]*Account, len(s.accounts)),
+		pendings: make(map[string]*Pending, len(s.pendings)),
+		ids:      newIDIndex(s.ids.log.n),
+	}
+	s.ids.log.each(func(e *idEntry) { c.ids.add(string(s.ids.log.idBytes(e)), *e) })
+	for k, v := range s.assets {
+		a := *v
+		c.assets[k] = &a
+	}
+	for k, v := range s.accounts {
+		a := *v
+		c.accounts[k] = &a
+	}
+	for k, v := range s.pendings {
+		p := *v
+		c.pendings[k] = &p
+	}
+	return c
+}
