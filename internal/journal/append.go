@@ -20,6 +20,15 @@ const (
 // retried as success). Close and Open the log again, which re-verifies the
 // tail, or better, restart the process.
 func (l *Log) Append(payloads [][]byte) (first Position, err error) {
+	return l.AppendPositions(payloads, nil)
+}
+
+// AppendPositions is Append that also stores each frame's position in
+// positions (when it is not nil, it must be as long as payloads).
+func (l *Log) AppendPositions(payloads [][]byte, positions []Position) (first Position, err error) {
+	if positions != nil && len(positions) != len(payloads) {
+		panic("BUG: journal: positions and payloads differ in length")
+	}
 	if err := checkBatch(payloads); err != nil {
 		return Position{}, err
 	}
@@ -32,7 +41,7 @@ func (l *Log) Append(payloads [][]byte) (first Position, err error) {
 		return l.End(), nil
 	}
 	a := appender{log: l, seg: l.end.Segment, off: l.end.Offset, bufAt: l.end.Offset}
-	first, err = a.run(payloads)
+	first, err = a.run(payloads, positions)
 	if cap(l.buf) > writeBytesMax {
 		l.buf = nil // a huge record grew it; do not keep it
 	}
@@ -65,7 +74,7 @@ type appender struct {
 	rolled []int64 // final sizes of the segments this batch finished
 }
 
-func (a *appender) run(payloads [][]byte) (Position, error) {
+func (a *appender) run(payloads [][]byte, positions []Position) (Position, error) {
 	l := a.log
 	if l.buf == nil {
 		l.buf = make([]byte, 0, writeBytesMax)
@@ -86,6 +95,9 @@ func (a *appender) run(payloads [][]byte) (Position, error) {
 		}
 		if i == 0 {
 			first = Position{Segment: a.seg, Offset: a.off}
+		}
+		if positions != nil {
+			positions[i] = Position{Segment: a.seg, Offset: a.off}
 		}
 		l.buf = appendFrame(l.buf, p)
 		a.off += frameBytes

@@ -164,6 +164,11 @@ func (l *Log) openLastSegment() (*os.File, error) {
 // Recovered reports the torn tail that Open cut away, for the caller to log.
 func (l *Log) Recovered() Recovery { return l.recovery }
 
+// Start returns the position of the first frame of the log.
+func (l *Log) Start() Position {
+	return Position{Segment: segmentIndexFirst, Offset: segmentHeaderBytes}
+}
+
 // End returns the durable end of the log: where the next frame will go.
 func (l *Log) End() Position {
 	l.stateMu.Lock()

@@ -1,0 +1,282 @@
+package tape
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/tape-ledger/tape/internal/journal"
+	"github.com/tape-ledger/tape/internal/lockfile"
+	"github.com/tape-ledger/tape/ledgercore"
+)
+
+// Defaults and limits of a Ledger.
+const (
+	SnapshotEveryDefault = 1_000_000 // commands between periodic snapshots
+	snapshotsKept        = 3         // periodic snapshots kept besides day closes
+	groupCommandsMax     = 1 << 16   // commands decided per group commit
+	queueRequestsMax     = 1024      // requests waiting for the sequencer
+	indexEvery           = 256       // records between sparse index entries
+	journalDir           = "journal"
+)
+
+// Options configures a Ledger.
+type Options struct {
+	Dir           string
+	SnapshotEvery uint64 // 0: SnapshotEveryDefault
+	NoSync        bool   // tests and benchmarks only: no fsync anywhere
+	// Clock returns ns since the epoch; nil means the system clock.
+	Clock           func() int64
+	Logger          *slog.Logger
+	SegmentBytesMax int64
+	// Metrics observes the sequencer; nil means none.
+	Metrics Metrics
+}
+
+// Metrics is what the sequencer reports, for the server's Prometheus
+// collectors.
+type Metrics interface {
+	Committed(records int, commands map[Status]int, fsync time.Duration)
+}
+
+// Ledger is an open data dir: the state, the tape, and the one sequencer
+// that writes to it.
+type Ledger struct {
+	opts Options
+	log  *slog.Logger
+	lock *lockfile.Lock
+	j    *journal.Log
+
+	// mu guards state, index, lastRecordHash and durable: the sequencer
+	// holds it for writing from Decide to fsync, so a reader never sees a
+	// state that is not on disk.
+	mu             sync.RWMutex
+	state          *ledgercore.State
+	index          []indexEntry
+	lastRecordHash [32]byte
+	recordsSince   int // records since the last index entry
+	lastSnapSeq    uint64
+	lastSnapDay    int32
+	failed         error // set when the tape could not be written: nothing more is accepted
+
+	in       chan *request
+	stop     chan struct{}
+	done     chan struct{}
+	snapQ    chan snapJob
+	snapDone chan struct{}
+	closeMu  sync.Mutex
+	closed   bool
+}
+
+// indexEntry maps a seq to the journal position of the record starting at
+// it: every indexEvery records, so finding a seq reads at most that many.
+type indexEntry struct {
+	Seq uint64
+	Pos journal.Position
+}
+
+// Open locks the data dir, loads the newest snapshot that reads, replays
+// the tape after it, and starts the sequencer.
+func Open(opts Options) (*Ledger, error) {
+	if opts.SnapshotEvery == 0 {
+		opts.SnapshotEvery = SnapshotEveryDefault
+	}
+	if opts.Clock == nil {
+		opts.Clock = func() int64 { return time.Now().UnixNano() }
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(filepath.Join(opts.Dir, snapDir), 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := lockfile.Acquire(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	l := &Ledger{opts: opts, log: opts.Logger, lock: lock}
+	if err := l.recover(); err != nil {
+		lock.Release()
+		return nil, err
+	}
+	l.in = make(chan *request, queueRequestsMax)
+	l.stop = make(chan struct{})
+	l.done = make(chan struct{})
+	l.snapQ = make(chan snapJob, 1)
+	l.snapDone = make(chan struct{})
+	go l.sequence()
+	go l.snapshotter()
+	return l, nil
+}
+
+// recover restores the state: the newest snapshot whose state decodes, then
+// every record after it, checking the record chain and the event chain.
+func (l *Ledger) recover() error {
+	start := time.Now()
+	snaps, bad, err := listSnapshots(l.opts.Dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range bad {
+		l.log.Warn("snapshot header unreadable, not used", "err", e)
+	}
+	state, meta := ledgercore.Genesis(), (*snapMeta)(nil)
+	l.lastSnapDay = state.ClosedDay
+	for i := len(snaps) - 1; i >= 0; i-- {
+		s, err := loadSnapshotState(snaps[i])
+		if err != nil {
+			l.log.Warn("snapshot unusable, trying an older one", "err", err)
+			continue
+		}
+		state, meta = s, snaps[i]
+		break
+	}
+	jopts := journal.Options{SegmentBytesMax: l.opts.SegmentBytesMax, NoSync: l.opts.NoSync}
+	if meta != nil {
+		jopts.VerifyFrom = meta.End
+	}
+	j, err := journal.Open(filepath.Join(l.opts.Dir, journalDir), jopts)
+	if err != nil {
+		return fmt.Errorf("open tape: %w", err)
+	}
+	if rec := j.Recovered(); rec.TruncatedBytes > 0 {
+		l.log.Warn("torn record at the end of the tape truncated", "bytes", rec.TruncatedBytes, "at", rec.At.String(), "reason", rec.Reason)
+	}
+	l.j, l.state = j, state
+	from := journal.Position{Segment: 1, Offset: 0}
+	if meta != nil {
+		l.index = append(l.index, meta.Index...)
+		l.lastRecordHash, l.lastSnapSeq, from = meta.LastHash, meta.Seq, meta.End
+		l.lastSnapDay = state.ClosedDay
+	}
+	replayed, err := l.replayTail(from, meta != nil)
+	if err != nil {
+		j.Close()
+		return err
+	}
+	l.log.Info("ledger recovered", "seq", l.state.Seq, "snapshot_seq", l.lastSnapSeq, "records_replayed", replayed,
+		"ms", time.Since(start).Milliseconds())
+	return nil
+}
+
+// replayTail applies every record from `from` to the end of the tape.
+func (l *Ledger) replayTail(from journal.Position, fromSnapshot bool) (int, error) {
+	if !fromSnapshot {
+		from = l.j.Start()
+	}
+	r, err := l.j.NewReader(from)
+	if err != nil {
+		return 0, fmt.Errorf("replay tape: %w", err)
+	}
+	defer r.Close()
+	var rec Record
+	n := 0
+	for r.Next() {
+		payload := r.Payload()
+		if err := l.checkRecord(payload, &rec, r.Pos()); err != nil {
+			return n, err
+		}
+		for i := range rec.Events {
+			ledgercore.Apply(l.state, &rec.Events[i])
+		}
+		l.noteRecord(rec.FirstSeq, r.Pos(), recordHash(payload))
+		n++
+	}
+	if err := r.Err(); err != nil {
+		return n, fmt.Errorf("replay tape: %w", err)
+	}
+	return n, nil
+}
+
+// checkRecord decodes a record and checks that it continues the state: the
+// next seq, the record chain and the event chain.
+func (l *Ledger) checkRecord(payload []byte, rec *Record, pos journal.Position) error {
+	if err := decodeRecord(payload, rec); err != nil {
+		return fmt.Errorf("tape record at %s: %w", pos, err)
+	}
+	if rec.FirstSeq != l.state.Seq+1 {
+		return fmt.Errorf("tape record at %s: seq %d does not follow seq %d", pos, rec.FirstSeq, l.state.Seq)
+	}
+	if rec.Prev != l.lastRecordHash {
+		return fmt.Errorf("tape record at %s (seq %d): record hash chain broken", pos, rec.FirstSeq)
+	}
+	if bad := ledgercore.VerifyChain(rec.Events, l.state.LastHash); bad >= 0 {
+		return fmt.Errorf("tape record at %s: event seq %d: event hash chain broken", pos, rec.Events[bad].Seq)
+	}
+	return nil
+}
+
+// noteRecord advances the chain head and the sparse index.
+func (l *Ledger) noteRecord(firstSeq uint64, pos journal.Position, hash [32]byte) {
+	if l.recordsSince == 0 {
+		l.index = append(l.index, indexEntry{Seq: firstSeq, Pos: pos})
+	}
+	l.recordsSince = (l.recordsSince + 1) % indexEvery
+	l.lastRecordHash = hash
+}
+
+// ErrClosed is returned for requests to a closed ledger.
+var ErrClosed = errors.New("tape: ledger is closed")
+
+// Close stops the sequencer after the requests already queued, writes a
+// final snapshot, and releases the data dir.
+func (l *Ledger) Close() error {
+	l.closeMu.Lock()
+	if l.closed {
+		l.closeMu.Unlock()
+		return nil
+	}
+	l.closed = true
+	l.closeMu.Unlock()
+	close(l.stop)
+	<-l.done
+	close(l.snapQ)
+	<-l.snapDone
+	l.mu.Lock()
+	var err error
+	if l.failed == nil && l.state.Seq > l.lastSnapSeq {
+		err = l.snapshotNow()
+	}
+	l.mu.Unlock()
+	err = errors.Join(err, l.j.Close(), l.lock.Release())
+	return err
+}
+
+// Seq returns the last durable seq.
+func (l *Ledger) Seq() uint64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.state.Seq
+}
+
+// View calls fn with the current durable state; fn must not keep it.
+func (l *Ledger) View(fn func(s *ledgercore.State)) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	fn(l.state)
+}
+
+// TapeBytes is the size of the tape on disk.
+func (l *Ledger) TapeBytes() int64 { return l.j.SizeBytes() }
+
+// Failed reports the write failure that stopped the ledger, if any.
+func (l *Ledger) Failed() error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.failed
+}
+
+// waitCtx waits for ch or ctx.
+func waitCtx(ctx context.Context, ch <-chan struct{}) error {
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
