@@ -118,6 +118,9 @@ func (s *State) Pendings() []Pending {
 	return out
 }
 
+// LastClosedDay returns the last closed day, if any day was closed.
+func (s *State) LastClosedDay() (int32, bool) { return s.ClosedDay, s.ClosedDay != noDay }
+
 // CommandCount returns how many command ids the ledger remembers.
 func (s *State) CommandCount() int { return s.ids.log.n }
 

@@ -22,6 +22,7 @@ const (
 	groupCommandsMax     = 1 << 16   // commands decided per group commit
 	queueRequestsMax     = 1024      // requests waiting for the sequencer
 	indexEvery           = 256       // records between sparse index entries
+	snapQueueMax         = 4         // snapshots waiting to be written
 	journalDir           = "journal"
 )
 
@@ -30,6 +31,13 @@ type Options struct {
 	Dir           string
 	SnapshotEvery uint64 // 0: SnapshotEveryDefault
 	NoSync        bool   // tests and benchmarks only: no fsync anywhere
+	// ReadOnly refuses commands and writes no snapshot on Close (replay,
+	// inspection).
+	ReadOnly bool
+	// CloseIdleDays closes the last active day once the clock has left it
+	// even when no command comes (a server); off for offline loads, whose
+	// ts come from the file, not the clock.
+	CloseIdleDays bool
 	// Clock returns ns since the epoch; nil means the system clock.
 	Clock           func() int64
 	Logger          *slog.Logger
@@ -61,7 +69,6 @@ type Ledger struct {
 	lastRecordHash [32]byte
 	recordsSince   int // records since the last index entry
 	lastSnapSeq    uint64
-	lastSnapDay    int32
 	failed         error // set when the tape could not be written: nothing more is accepted
 
 	in       chan *request
@@ -71,6 +78,9 @@ type Ledger struct {
 	snapDone chan struct{}
 	closeMu  sync.Mutex
 	closed   bool
+	// skipCloseSnapshot makes Close behave like a crash for the restart
+	// benchmark: no final snapshot.
+	skipCloseSnapshot bool
 }
 
 // indexEntry maps a seq to the journal position of the record starting at
@@ -107,7 +117,7 @@ func Open(opts Options) (*Ledger, error) {
 	l.in = make(chan *request, queueRequestsMax)
 	l.stop = make(chan struct{})
 	l.done = make(chan struct{})
-	l.snapQ = make(chan snapJob, 1)
+	l.snapQ = make(chan snapJob, snapQueueMax)
 	l.snapDone = make(chan struct{})
 	go l.sequence()
 	go l.snapshotter()
@@ -126,7 +136,6 @@ func (l *Ledger) recover() error {
 		l.log.Warn("snapshot header unreadable, not used", "err", e)
 	}
 	state, meta := ledgercore.Genesis(), (*snapMeta)(nil)
-	l.lastSnapDay = state.ClosedDay
 	for i := len(snaps) - 1; i >= 0; i-- {
 		s, err := loadSnapshotState(snaps[i])
 		if err != nil {
@@ -152,7 +161,6 @@ func (l *Ledger) recover() error {
 	if meta != nil {
 		l.index = append(l.index, meta.Index...)
 		l.lastRecordHash, l.lastSnapSeq, from = meta.LastHash, meta.Seq, meta.End
-		l.lastSnapDay = state.ClosedDay
 	}
 	replayed, err := l.replayTail(from, meta != nil)
 	if err != nil {
@@ -220,8 +228,12 @@ func (l *Ledger) noteRecord(firstSeq uint64, pos journal.Position, hash [32]byte
 	l.lastRecordHash = hash
 }
 
-// ErrClosed is returned for requests to a closed ledger.
-var ErrClosed = errors.New("tape: ledger is closed")
+// Errors of Submit.
+var (
+	ErrClosed     = errors.New("tape: ledger is closed")
+	ErrOverloaded = errors.New("tape: sequencer queue full")
+	ErrReadOnly   = errors.New("tape: ledger opened read-only")
+)
 
 // Close stops the sequencer after the requests already queued, writes a
 // final snapshot, and releases the data dir.
@@ -239,7 +251,7 @@ func (l *Ledger) Close() error {
 	<-l.snapDone
 	l.mu.Lock()
 	var err error
-	if l.failed == nil && l.state.Seq > l.lastSnapSeq {
+	if l.failed == nil && !l.opts.ReadOnly && !l.skipCloseSnapshot && l.state.Seq > l.lastSnapSeq {
 		err = l.snapshotNow()
 	}
 	l.mu.Unlock()

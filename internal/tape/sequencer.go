@@ -77,13 +77,16 @@ func (l *Ledger) SubmitOffline(ctx context.Context, inputs []Input) ([]Result, e
 }
 
 func (l *Ledger) submit(ctx context.Context, inputs []Input, keepTs bool) ([]Result, error) {
+	if l.opts.ReadOnly {
+		return nil, ErrReadOnly
+	}
 	req := &request{inputs: inputs, keepTs: keepTs, done: make(chan struct{})}
 	select {
 	case l.in <- req:
 	case <-l.stop:
 		return nil, ErrClosed
 	case <-ctx.Done():
-		return nil, fmt.Errorf("tape: sequencer queue full: %w", ctx.Err())
+		return nil, fmt.Errorf("%w: %w", ErrOverloaded, ctx.Err())
 	}
 	select {
 	case <-req.done:
@@ -112,6 +115,9 @@ func (l *Ledger) sequence() {
 	defer close(l.done)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	if !l.opts.CloseIdleDays {
+		tick.Stop()
+	}
 	for {
 		var first *request
 		select {
@@ -156,6 +162,14 @@ type group struct {
 	records  []pendingRecord
 	buf      []byte
 	statuses map[Status]int
+	closes   []dayClose
+}
+
+// dayClose is a day closed within a group: the state right after it, and
+// which of the group's records closed it.
+type dayClose struct {
+	record int
+	frozen *ledgercore.Frozen
 }
 
 func newGroup() *group { return &group{statuses: map[Status]int{}} }
@@ -208,6 +222,14 @@ func (l *Ledger) writeGroup(g *group) error {
 	fsync := time.Since(start)
 	for i, rec := range g.records {
 		l.noteRecord(rec.firstSeq, positions[i], rec.hash)
+	}
+	for i := range g.closes {
+		c := &g.closes[i]
+		end := l.j.End()
+		if c.record+1 < len(positions) {
+			end = positions[c.record+1]
+		}
+		l.snapshotDayClose(c, end, g.records[c.record].hash)
 	}
 	if m := l.opts.Metrics; m != nil {
 		m.Committed(len(g.payloads), g.statuses, fsync)
@@ -298,6 +320,9 @@ func (l *Ledger) groupPrev(g *group) [32]byte {
 func (l *Ledger) closeDay(g *group, day int32) {
 	cmd := ledgercore.CloseDayCommand(day)
 	res := l.decide(g, &cmd, l.state.Ts+1)
+	if res.Status == Accepted {
+		g.closes = append(g.closes, dayClose{record: len(g.records) - 1, frozen: l.state.Freeze()})
+	}
 	l.log.Info("day closed", "day", ledgercore.FormatDay(day), "seq", res.Seq, "status", res.Status.String(), "code", res.Code)
 }
 

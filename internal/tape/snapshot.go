@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -249,21 +250,31 @@ type snapJob struct {
 	frozen *ledgercore.Frozen
 }
 
-// maybeSnapshot queues a snapshot when SnapshotEvery commands passed or a
-// day was closed since the last one. l.mu is held. A snapshot still being
-// written makes it skip: the next group tries again.
+// maybeSnapshot queues a periodic snapshot when SnapshotEvery commands
+// passed since the last one. l.mu is held. A snapshot still being written
+// makes it skip: a later group tries again.
 func (l *Ledger) maybeSnapshot() {
 	s := l.state
-	dayClose := s.ClosedDay > l.lastSnapDay
-	if s.Seq-l.lastSnapSeq < l.opts.SnapshotEvery && !dayClose {
+	if s.Seq-l.lastSnapSeq < l.opts.SnapshotEvery {
 		return
 	}
-	job := snapJob{meta: l.snapMetaNow(dayClose), frozen: s.Freeze()}
+	job := snapJob{meta: l.snapMetaNow(false), frozen: s.Freeze()}
 	select {
 	case l.snapQ <- job:
-		l.lastSnapSeq, l.lastSnapDay = s.Seq, s.ClosedDay
+		l.lastSnapSeq = s.Seq
 	default:
 	}
+}
+
+// snapshotDayClose queues the snapshot of the state right after a day
+// close, which the time machine and day-end verification rely on: it is
+// never skipped. l.mu is held; the close's record is on disk.
+func (l *Ledger) snapshotDayClose(c *dayClose, end journal.Position, recordHash [32]byte) {
+	n := sort.Search(len(l.index), func(i int) bool { return l.index[i].Seq > c.frozen.Seq })
+	meta := snapMeta{Seq: c.frozen.Seq, Ts: c.frozen.Ts, End: end, LastHash: recordHash, DayClose: true,
+		Index: slices.Clone(l.index[:n])}
+	l.snapQ <- snapJob{meta: meta, frozen: c.frozen}
+	l.lastSnapSeq = max(l.lastSnapSeq, c.frozen.Seq)
 }
 
 func (l *Ledger) snapMetaNow(dayClose bool) snapMeta {
