@@ -1,0 +1,39 @@
+# Tape — the two commands: `make demo` runs the main job on the embedded
+# default; `make test` runs every test, installing what the tests need.
+GO      ?= go
+BIN     := bin/tape
+DEMO    ?= demo-data
+export GOFLAGS := -buildvcs=false
+
+.PHONY: build demo test vet bench bench-core bench-http bench-restart clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/tape
+
+demo: build
+	scripts/demo.sh $(BIN) $(DEMO)
+
+# Every test: formatting and vet, the whole suite with integration tests
+# required, and the core again on 32-bit (same golden state hash).
+test: vet
+	TAPE_REQUIRE_INTEGRATION=1 $(GO) test -count=1 -timeout 20m ./...
+	GOARCH=386 $(GO) test -count=1 -short ./ledgercore/...
+
+vet:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+# Benchmarks (figures for the README): see bench/README.md.
+bench: bench-core bench-http bench-restart
+
+bench-core:
+	$(GO) test -run '^$$' -bench DecideApplyTransfer -benchtime 2000000x -count 3 ./ledgercore/
+
+bench-http:
+	bench/transfers.sh
+
+bench-restart:
+	$(GO) test -run '^$$' -bench Restart -benchtime 1x -timeout 60m ./internal/tape/
+
+clean:
+	rm -rf bin $(DEMO)

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/tape-ledger/tape/internal/server"
+	"github.com/tape-ledger/tape/internal/tape"
+)
+
+func serve(args []string, log *slog.Logger) error {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	data := fs.String("data", "data", "data directory (tape, snapshots)")
+	listen := fs.String("listen", "127.0.0.1:7070", "address to listen on")
+	rate := fs.Float64("rate", server.RateDefault, "commands per second per client (0: no limit)")
+	burst := fs.Float64("burst", server.BurstDefault, "commands a client may send at once")
+	bodyMax := fs.Int64("body-max", server.BodyBytesMaxDefault, "largest request body in bytes")
+	perRequest := fs.Int("commands-max", server.CommandsPerRequestMaxDefault, "most commands in one request")
+	snapEvery := fs.Uint64("snapshot-every", tape.SnapshotEveryDefault, "commands between snapshots")
+	fs.Parse(args)
+
+	metrics := server.NewMetrics()
+	l, err := tape.Open(tape.Options{Dir: *data, Logger: log, Metrics: metrics, SnapshotEvery: *snapEvery, CloseIdleDays: true})
+	if err != nil {
+		return err
+	}
+	srv := server.New(server.Config{Token: os.Getenv("TAPE_TOKEN"), BodyBytesMax: *bodyMax,
+		CommandsPerRequestMax: *perRequest, Rate: *rate, Burst: *burst}, l, log, metrics)
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		l.Close()
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	log.Info("serving", "listen", ln.Addr().String(), "data", *data, "seq", l.Seq(), "auth", os.Getenv("TAPE_TOKEN") != "")
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		log.Info("shutting down")
+		shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err = hs.Shutdown(shutdown)
+		cancel()
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return errors.Join(err, l.Close())
+}
