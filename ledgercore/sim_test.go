@@ -13,7 +13,7 @@ import (
 
 var (
 	simSeed     = flag.Uint64("sim.seed", 0, "seed of TestSimulation (0: a new one each run)")
-	simCommands = flag.Int("sim.commands", 1_000_000, "commands TestSimulation runs (a tenth with -short)")
+	simCommands = flag.Int("sim.commands", 2_000_000, "commands TestSimulation runs (a tenth with -short)")
 )
 
 // TestSimulation drives the core with random commands, many of them invalid,
@@ -171,21 +171,21 @@ func (m *simulation) next(s *State) Command {
 		return m.open()
 	case r < 37:
 		return Command{Kind: CmdDefineAsset, ID: m.id(), Asset: m.pick([]string{"USD", "EUR", "bad code", "X" + strconv.Itoa(m.n)}, "GBP"), Scale: uint8(m.rng.IntN(21))}
-	case r < 39:
+	case r < 38:
 		m.day += int32(1 + m.rng.IntN(2))
 		day := m.day
 		if m.rng.IntN(5) == 0 {
 			day -= 3 // an old day: rejected
 		}
 		return CloseDayCommand(day)
-	case r < 150:
+	case r < 110:
 		return m.pendingTransfer(m.id())
 	case r < 230:
 		kind := CmdPostPending
 		if m.rng.IntN(3) == 0 {
 			kind = CmdVoidPending
 		}
-		c := Command{Kind: kind, ID: m.id(), PendingID: m.pick(m.pendings, "nope")}
+		c := Command{Kind: kind, ID: m.id(), PendingID: m.pick(m.recentPendings(), "nope")}
 		if kind == CmdPostPending && m.rng.IntN(2) == 0 {
 			c.Amount = m.amount(2)
 		}
@@ -208,6 +208,15 @@ func (m *simulation) next(s *State) Command {
 		return l
 	}
 	return m.transfer(m.id())
+}
+
+// recentPendings are the pending ids a resolution picks from: mostly recent
+// ones, so that open pending transfers do not pile up.
+func (m *simulation) recentPendings() []string {
+	if len(m.pendings) > 200 && m.rng.IntN(10) != 0 {
+		return m.pendings[len(m.pendings)-200:]
+	}
+	return m.pendings
 }
 
 func (m *simulation) open() Command {
