@@ -305,12 +305,11 @@ func (p *parser) stringValue(ri int32, f field) bool {
 		}
 		return p.wrongType(f, "a string")
 	}
-	off := len(p.text)
-	var ok bool
-	if p.text, ok = p.appendString(p.text); !ok {
+	text, off, ok := p.readString()
+	if !ok {
 		return false
 	}
-	n := len(p.text) - off
+	n := len(text)
 	if limit := stringBytesMax[f]; n > limit {
 		return p.failField(f, f.String()+" is "+strconv.Itoa(n)+" bytes long, at most "+strconv.Itoa(limit)+" allowed")
 	}
@@ -331,12 +330,10 @@ func (p *parser) typeValue(ri int32) bool {
 	if p.s[p.i] != '"' {
 		return p.wrongType(fType, "a string")
 	}
-	off := len(p.text)
-	var ok bool
-	if p.text, ok = p.appendString(p.text); !ok {
+	name, off, ok := p.readString()
+	if !ok {
 		return false
 	}
-	name := p.text[off:]
 	k, known := ledgercore.CommandKindByName(string(name))
 	switch {
 	case known && k == ledgercore.CmdCloseDay:
@@ -381,13 +378,12 @@ func (p *parser) tsValue(ri int32) bool {
 	var ts int64
 	switch jsonTypeAt(p.s[p.i]) {
 	case typeString:
-		off := len(p.text)
-		var ok bool
-		if p.text, ok = p.appendString(p.text); !ok {
+		text, off, ok := p.readString()
+		if !ok {
 			return false
 		}
 		var msg string
-		ts, msg = parseRFC3339(p.text[off:])
+		ts, msg = parseRFC3339(text)
 		p.text = p.text[:off]
 		if msg != "" {
 			return p.failField(fTs, msg)
@@ -439,12 +435,10 @@ func (p *parser) flag(ri int32) bool {
 	if p.s[p.i] != '"' {
 		return p.wrongType(fFlags, "an array of flag names")
 	}
-	off := len(p.text)
-	var ok bool
-	if p.text, ok = p.appendString(p.text); !ok {
+	name, off, ok := p.readString()
+	if !ok {
 		return false
 	}
-	name := p.text[off:]
 	for bit, fn := range ledgercore.FlagNames {
 		if string(name) == fn {
 			p.raws[ri].flags |= 1 << bit
@@ -611,4 +605,14 @@ func clip(s string) string {
 		return s[:clipBytesMax] + "..."
 	}
 	return s
+}
+
+// readString appends the JSON string at p.i to p.text and returns its
+// (unescaped) bytes and where they start in p.text.
+func (p *parser) readString() (b []byte, off int, ok bool) {
+	off = len(p.text)
+	if p.text, ok = p.appendString(p.text); !ok {
+		return nil, off, false
+	}
+	return p.text[off:], off, true
 }
