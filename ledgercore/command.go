@@ -112,38 +112,18 @@ type Envelope struct {
 	Ts  int64 // ns since the Unix epoch, UTC
 }
 
-// digest is a 64-bit FNV-1a of the command's content, so that a repeated id
-// with different content can be told apart from a retry.
+// digest is a 64-bit hash of the command's content, so that a repeated id
+// with different content can be told apart from a retry. It is persisted
+// (in events and snapshots): changing it changes every hash.
 func (c *Command) digest() uint64 {
-	h := uint64(14695981039346656037)
-	mix := func(b byte) {
-		h ^= uint64(b)
-		h *= 1099511628211
-	}
-	str := func(s string) {
-		for i := 0; i < len(s); i++ {
-			mix(s[i])
-		}
-		mix(0xff)
-	}
-	mix(byte(c.Kind))
-	str(c.ID)
-	str(c.Asset)
-	mix(c.Scale)
-	str(c.Account)
-	mix(byte(c.Flags))
-	str(c.Debit)
-	str(c.Credit)
-	str(c.Amount)
-	str(c.PendingID)
-	for i := 0; i < 4; i++ {
-		mix(byte(c.Day >> (8 * i)))
+	h := uint64(c.Kind)<<56 ^ uint64(c.Scale)<<48 ^ uint64(c.Flags)<<40 ^ uint64(uint32(c.Day))
+	for _, s := range [...]string{c.ID, c.Asset, c.Account, c.Debit, c.Credit, c.Amount, c.PendingID} {
+		h = mix64(h^idHash(s), digestMul)
 	}
 	for i := range c.Commands {
-		d := c.Commands[i].digest()
-		for j := 0; j < 8; j++ {
-			mix(byte(d >> (8 * j)))
-		}
+		h = mix64(h^c.Commands[i].digest(), digestMul)
 	}
 	return h
 }
+
+const digestMul = 0x9e3779b97f4a7c15
