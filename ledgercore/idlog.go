@@ -88,41 +88,84 @@ func (l *idLog) each(fn func(e *idEntry)) {
 	}
 }
 
-// idIndex finds an id's entry in the log.
+// idIndex finds an id's entry in the log: an open-addressing table
+// (linear probing) of (hash, log index) slots. One cold cache miss per
+// lookup, where the runtime's map, with its directory of tables, takes
+// more; ids whose 64-bit hashes collide simply occupy further slots, and
+// every hit is confirmed against the id's bytes.
 type idIndex struct {
-	byHash   map[uint64]uint64 // idHash(id) -> log index of the first id with that hash
-	collided map[string]uint64 // ids whose hash was taken by another id
-	log      idLog
+	slots []idSlot // a power of two long; key 0 is an empty slot
+	log   idLog
 }
 
+type idSlot struct {
+	key uint64 // idHash of the id, never 0
+	idx uint64 // index into the log
+}
+
+// idSlotsMin is the table's smallest size; it doubles at 3/4 full.
+const idSlotsMin = 1 << 10
+
 func newIDIndex(n int) idIndex {
-	return idIndex{byHash: make(map[uint64]uint64, n), collided: make(map[string]uint64)}
+	size := idSlotsMin
+	for size*3/4 < n {
+		size *= 2
+	}
+	return idIndex{slots: make([]idSlot, size)}
+}
+
+func (x *idIndex) home(key uint64) uint64 {
+	return (key * 0x9e3779b97f4a7c15) >> 1 & uint64(len(x.slots)-1)
 }
 
 func (x *idIndex) get(id string) (*idEntry, bool) {
-	i, ok := x.byHash[idHash(id)]
-	if !ok {
-		return nil, false
+	key := idKey(id)
+	mask := uint64(len(x.slots) - 1)
+	for i := x.home(key); ; i = (i + 1) & mask {
+		sl := &x.slots[i]
+		if sl.key == 0 {
+			return nil, false
+		}
+		if sl.key == key {
+			if e := x.log.at(sl.idx); string(x.log.idBytes(e)) == id {
+				return e, true
+			}
+		}
 	}
-	e := x.log.at(i)
-	if string(x.log.idBytes(e)) == id {
-		return e, true
-	}
-	if j, ok := x.collided[id]; ok {
-		return x.log.at(j), true
-	}
-	return nil, false
 }
 
 func (x *idIndex) add(id string, e idEntry) {
-	i := uint64(x.log.n)
-	h := idHash(id)
-	if _, taken := x.byHash[h]; taken {
-		x.collided[id] = i
-	} else {
-		x.byHash[h] = i
+	if (x.log.n+1)*4 > len(x.slots)*3 {
+		x.grow()
 	}
+	x.put(idSlot{key: idKey(id), idx: uint64(x.log.n)})
 	x.log.append(id, e)
+}
+
+func (x *idIndex) put(sl idSlot) {
+	mask := uint64(len(x.slots) - 1)
+	i := x.home(sl.key)
+	for x.slots[i].key != 0 {
+		i = (i + 1) & mask
+	}
+	x.slots[i] = sl
+}
+
+// grow doubles the table. It is a pause proportional to the ids held (tens
+// of ms per million); it happens at each power of two.
+func (x *idIndex) grow() {
+	old := x.slots
+	x.slots = make([]idSlot, 2*len(old))
+	for _, sl := range old {
+		if sl.key != 0 {
+			x.put(sl)
+		}
+	}
+}
+
+// idKey is idHash, with 0 (the empty slot) moved to 1.
+func idKey(id string) uint64 {
+	return max(idHash(id), 1)
 }
 
 // idHash is a fixed, portable 64-bit hash of an id (wyhash-style mixing of
