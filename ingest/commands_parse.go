@@ -147,7 +147,8 @@ type rawCommand struct {
 	firstChild int32
 	lastChild  int32
 	next       int32
-	unknown    string // path of the first unknown field, if any
+	unknown    string // path of the first unknown field, if hasUnknown
+	hasUnknown bool
 }
 
 // parser turns one command object into a ledgercore.Command. Its buffers
@@ -265,8 +266,8 @@ func (p *parser) member(ri int32) bool {
 	r := &p.raws[ri]
 	switch {
 	case !known:
-		if r.unknown == "" {
-			r.unknown = p.fieldPath(clip(string(p.key)))
+		if !r.hasUnknown {
+			r.unknown, r.hasUnknown = p.fieldPath(clip(string(p.key))), true
 		}
 		return p.skipValue()
 	case r.seen.has(f):
@@ -527,7 +528,7 @@ func (p *parser) validate(ri int32) bool {
 	switch {
 	case !r.seen.has(fType):
 		return p.failField(fType, "missing; valid types: "+validTypesList)
-	case r.unknown != "":
+	case r.hasUnknown:
 		p.errField, p.errMsg = r.unknown, "unknown field; "+describe(r.kind, fieldsAllowed(r.kind), "has")
 		return false
 	case len(p.path) > 0 && r.kind == ledgercore.CmdLinked:

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"strings"
 	"unicode/utf8"
 
 	"github.com/tape-ledger/tape/ledgercore"
@@ -195,6 +196,9 @@ func (p *parser) hex4() (rune, bool) {
 // the unknown field is an error anyway, and a value so broken that it hides
 // the end of the field makes the next token an error.
 func (p *parser) skipValue() bool {
+	if p.i >= len(p.s) || strings.IndexByte(",}] \t\r\n:", p.s[p.i]) >= 0 {
+		return p.syntax("expected a value")
+	}
 	depth := 0
 	for p.i < len(p.s) {
 		switch p.s[p.i] {

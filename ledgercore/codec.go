@@ -157,8 +157,8 @@ func (d *decoder) uvarint() uint64 {
 		return 0
 	}
 	v, n := binary.Uvarint(d.b[d.off:])
-	if n <= 0 {
-		d.fail("bad varint")
+	if n <= 0 || (n > 1 && d.b[d.off+n-1] == 0) {
+		d.fail("bad or overlong varint")
 		return 0
 	}
 	d.off += n
@@ -170,12 +170,22 @@ func (d *decoder) varint() int64 {
 		return 0
 	}
 	v, n := binary.Varint(d.b[d.off:])
-	if n <= 0 {
-		d.fail("bad varint")
+	if n <= 0 || (n > 1 && d.b[d.off+n-1] == 0) {
+		d.fail("bad or overlong varint")
 		return 0
 	}
 	d.off += n
 	return v
+}
+
+// day reads a varint that must fit a day number (int32).
+func (d *decoder) day() int32 {
+	v := d.varint()
+	if v < -1<<31 || v > 1<<31-1 {
+		d.fail("day " + strconv.FormatInt(v, 10) + " out of range")
+		return 0
+	}
+	return int32(v)
 }
 
 func (d *decoder) fixed(n int) []byte {
@@ -288,7 +298,7 @@ func (d *decoder) command(depth int) Command {
 			c.Commands = append(c.Commands, d.command(depth+1))
 		}
 	case CmdCloseDay:
-		c.Day = int32(d.varint())
+		c.Day = d.day()
 	default:
 		d.fail("unknown command kind " + strconv.Itoa(int(c.Kind)))
 	}
@@ -342,7 +352,7 @@ func (d *decoder) event(e *Event) {
 			l.PendingAfter = d.amount()
 		}
 	case EvDayClosed:
-		e.Day = int32(d.varint())
+		e.Day = d.day()
 		copy(e.StateHash[:], d.fixed(32))
 	case EvCommandRejected:
 		e.Code = Code(d.byte1())

@@ -245,3 +245,35 @@ func TestCivilDates(t *testing.T) {
 		t.Error("DayOf around the epoch")
 	}
 }
+
+// TestApplyAssertsTheChain: Apply trusts Decide, but checks on its side of
+// the boundary that a leg starts at the account's balance, moves it by its
+// delta, balances the other leg and keeps the account within its limits.
+func TestApplyAssertsTheChain(t *testing.T) {
+	breaks := map[string]func(e *Event){
+		"before":  func(e *Event) { e.Legs[0].Before = AmountFromInt64(1) },
+		"after":   func(e *Event) { e.Legs[1].After = AmountFromInt64(1) },
+		"balance": func(e *Event) { e.Legs[1].Delta, e.Legs[1].After = AmountFromInt64(999), AmountFromInt64(999) },
+		"limit": func(e *Event) {
+			e.Legs[0].Delta, e.Legs[0].After = AmountFromInt64(-20000), AmountFromInt64(-10000)
+			e.Legs[1].Delta, e.Legs[1].After = AmountFromInt64(20000), AmountFromInt64(20000)
+		},
+	}
+	for name, breakIt := range breaks {
+		t.Run(name, func(t *testing.T) {
+			q := newTestLedger(t)
+			cmd := transfer("t", "alice", "bob", "USD", "1")
+			events, rej := Decide(q.s, Envelope{Seq: q.s.Seq + 1, Ts: q.s.Ts + 1}, &cmd)
+			if rej != nil {
+				t.Fatal(rej)
+			}
+			breakIt(&events[0])
+			defer func() {
+				if r := recover(); r == nil || !strings.HasPrefix(r.(string), "BUG:") {
+					t.Fatalf("Apply of a broken event: %v", r)
+				}
+			}()
+			Apply(q.s, &events[0])
+		})
+	}
+}

@@ -170,21 +170,51 @@ func (s *State) remember(id string, seq, digest uint64, pending bool) {
 }
 
 func (s *State) applyLegs(e *Event) {
+	var deltas, held Amount
 	for i := range e.NLegs {
 		l := &e.Legs[i]
 		a := s.accounts[l.Account]
 		if a == nil {
 			panic("BUG: apply leg on missing account " + l.Account)
 		}
-		// The chain check: a leg starts where the account stands.
+		// The chain: a leg starts where the account stands, and moves it
+		// by exactly its delta.
 		if a.Balance != l.Before {
 			panic("BUG: leg before-balance does not match account " + l.Account)
 		}
+		if after, ok := l.Before.Add(l.Delta); !ok || after != l.After {
+			panic("BUG: leg of " + l.Account + " at seq " + u64s(e.Seq) + ": after != before + delta")
+		}
 		a.Balance = l.After
+		pendingDelta, _ := l.PendingAfter.Sub(l.PendingBefore)
 		if l.Side == Debit {
 			a.DebitsPending = l.PendingAfter
+			held, _ = held.Add(pendingDelta)
 		} else {
 			a.CreditsPending = l.PendingAfter
+			held, _ = held.Sub(pendingDelta)
+		}
+		deltas, _ = deltas.Add(l.Delta)
+		assertLimits(a, e.Seq)
+	}
+	// Double entry: what leaves one account enters the other, so every
+	// asset's balances keep summing to zero, and so do its pending amounts.
+	if !deltas.IsZero() || !held.IsZero() {
+		panic("BUG: legs of seq " + u64s(e.Seq) + " do not balance")
+	}
+}
+
+// assertLimits panics if an account crossed the limit its flags set: Decide
+// must have rejected the event that would do it.
+func assertLimits(a *Account, seq uint64) {
+	if a.Flags&FlagDebitsMustNotExceedCredits != 0 {
+		if v, ok := a.Balance.Sub(a.DebitsPending); !ok || v.Sign() < 0 {
+			panic("BUG: debits exceed credits on " + a.ID + " at seq " + u64s(seq))
+		}
+	}
+	if a.Flags&FlagCreditsMustNotExceedDebits != 0 {
+		if v, ok := a.Balance.Neg().Sub(a.CreditsPending); !ok || v.Sign() < 0 {
+			panic("BUG: credits exceed debits on " + a.ID + " at seq " + u64s(seq))
 		}
 	}
 }
