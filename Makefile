@@ -27,7 +27,7 @@ vet:
 bench: bench-core bench-http bench-restart
 
 bench-core:
-	$(GO) test -run '^$$' -bench DecideApplyTransfer -benchtime 2000000x -count 3 ./ledgercore/
+	$(GO) test -run '^$$' -bench DecideApplyTransfer -benchtime 2000000x -count 5 ./ledgercore/
 
 bench-http:
 	bench/transfers.sh

@@ -1,9 +1,14 @@
 package tape
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/tape-ledger/tape/internal/journal"
 
 	"github.com/tape-ledger/tape/ledgercore"
 )
@@ -101,4 +106,33 @@ func FuzzDecodeRecord(f *testing.F) {
 			t.Fatalf("record re-encodes differently")
 		}
 	})
+}
+
+// TestCorruptionBeforeTheTailStopsStartup: a flipped byte in a record that
+// is not the last one is never skipped: Open fails naming segment and
+// offset.
+func TestCorruptionBeforeTheTailStopsStartup(t *testing.T) {
+	dir, clock := t.TempDir(), newClock()
+	l := openTest(t, dir, clock, 1_000_000)
+	submit(t, l, setup()...)
+	for i := range 50 {
+		submit(t, l, transfer("t"+strconv.Itoa(i), "ext", "bob", "1"))
+	}
+	l.skipCloseSnapshot = true
+	l.Close()
+	segs, _ := filepath.Glob(filepath.Join(dir, journalDir, "*.seg"))
+	seg := segs[0]
+	b, err := os.ReadFile(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0x01
+	if err := os.WriteFile(seg, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(Options{Dir: dir, NoSync: true})
+	var ce *journal.CorruptionError
+	if !errors.As(err, &ce) || ce.Segment != seg || ce.Offset <= 0 || !strings.Contains(err.Error(), filepath.Base(seg)) {
+		t.Fatalf("Open of a corrupt tape: %v", err)
+	}
 }
