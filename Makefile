@@ -14,9 +14,11 @@ demo: build
 	scripts/demo.sh $(BIN) $(DEMO)
 
 # Every test: formatting and vet, the whole suite with integration tests
-# required, and the core again on 32-bit (same golden state hash).
+# required, the concurrent packages again under the race detector, and the
+# core again on 32-bit (same golden state hash).
 test: vet
 	TAPE_REQUIRE_INTEGRATION=1 $(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -race -short ./internal/...
 	GOARCH=386 $(GO) test -count=1 -short ./ledgercore/...
 
 vet:
