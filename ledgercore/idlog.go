@@ -89,17 +89,17 @@ func (l *idLog) each(fn func(e *idEntry)) {
 }
 
 // idIndex finds an id's entry in the log: an open-addressing table
-// (linear probing) of (hash, log index) slots. One cold cache miss per
-// lookup, where the runtime's map, with its directory of tables, takes
-// more; ids whose 64-bit hashes collide simply occupy further slots, and
-// every hit is confirmed against the id's bytes.
+// (linear probing) of (hash, log index) slots. A lookup costs about one
+// cold cache miss, where the runtime's map, with its directory of tables,
+// costs more; ids whose 64-bit hashes collide simply occupy further slots,
+// and every hit is confirmed against the id's bytes.
 type idIndex struct {
 	slots []idSlot // a power of two long; key 0 is an empty slot
 	log   idLog
 }
 
 type idSlot struct {
-	key uint64 // idHash of the id, never 0
+	key uint64 // idKey of the id
 	idx uint64 // index into the log
 }
 
@@ -114,41 +114,50 @@ func newIDIndex(n int) idIndex {
 	return idIndex{slots: make([]idSlot, size)}
 }
 
+// home is the first slot to probe for key (the top bits of a Fibonacci
+// product).
 func (x *idIndex) home(key uint64) uint64 {
-	return (key * 0x9e3779b97f4a7c15) >> 1 & uint64(len(x.slots)-1)
+	return (key * 0x9e3779b97f4a7c15) >> (64 - bits.TrailingZeros(uint(len(x.slots))))
 }
 
-func (x *idIndex) get(id string) (*idEntry, bool) {
-	key := idKey(id)
+// find returns the slot holding id, or the empty slot where it would go.
+func (x *idIndex) find(id string, key uint64) (slot *idSlot, found bool) {
 	mask := uint64(len(x.slots) - 1)
 	for i := x.home(key); ; i = (i + 1) & mask {
 		sl := &x.slots[i]
-		if sl.key == 0 {
-			return nil, false
-		}
-		if sl.key == key {
-			if e := x.log.at(sl.idx); string(x.log.idBytes(e)) == id {
-				return e, true
+		switch sl.key {
+		case 0:
+			return sl, false
+		case key:
+			if string(x.log.idBytes(x.log.at(sl.idx))) == id {
+				return sl, true
 			}
 		}
 	}
 }
 
-func (x *idIndex) add(id string, e idEntry) {
+func (x *idIndex) get(id string) (*idEntry, bool) {
+	sl, found := x.find(id, idKey(id))
+	if !found {
+		return nil, false
+	}
+	return x.log.at(sl.idx), true
+}
+
+// add remembers a new id; it reports false, changing nothing, if the id is
+// known already.
+func (x *idIndex) add(id string, e idEntry) bool {
 	if (x.log.n+1)*4 > len(x.slots)*3 {
 		x.grow()
 	}
-	x.put(idSlot{key: idKey(id), idx: uint64(x.log.n)})
-	x.log.append(id, e)
-}
-
-func (x *idIndex) put(sl idSlot) {
-	mask := uint64(len(x.slots) - 1)
-	i := x.home(sl.key)
-	for x.slots[i].key != 0 {
-		i = (i + 1) & mask
+	key := idKey(id)
+	sl, found := x.find(id, key)
+	if found {
+		return false
 	}
-	x.slots[i] = sl
+	*sl = idSlot{key: key, idx: uint64(x.log.n)}
+	x.log.append(id, e)
+	return true
 }
 
 // grow doubles the table. It is a pause proportional to the ids held (tens
@@ -156,10 +165,16 @@ func (x *idIndex) put(sl idSlot) {
 func (x *idIndex) grow() {
 	old := x.slots
 	x.slots = make([]idSlot, 2*len(old))
+	mask := uint64(len(x.slots) - 1)
 	for _, sl := range old {
-		if sl.key != 0 {
-			x.put(sl)
+		if sl.key == 0 {
+			continue
 		}
+		i := x.home(sl.key)
+		for x.slots[i].key != 0 {
+			i = (i + 1) & mask
+		}
+		x.slots[i] = sl
 	}
 }
 

@@ -273,11 +273,10 @@ func decodeIDs(d *decoder, s *State) {
 		}
 		id := string(blob[:e.n])
 		blob = blob[e.n:]
-		if _, dup := s.ids.get(id); dup {
+		if !s.ids.add(id, *e) {
 			d.fail("id " + strconv.Quote(id) + " appears twice")
 			return
 		}
-		s.ids.add(id, *e)
 	}
 	if len(blob) != 0 {
 		d.fail("id blob longer than its ids")

@@ -163,10 +163,9 @@ func Apply(s *State, e *Event) {
 }
 
 func (s *State) remember(id string, seq, digest uint64, pending bool) {
-	if _, dup := s.ids.get(id); dup {
+	if !s.ids.add(id, idEntry{seq: seq, digest: digest, pending: pending}) {
 		panic("BUG: command id " + id + " applied twice")
 	}
-	s.ids.add(id, idEntry{seq: seq, digest: digest, pending: pending})
 }
 
 func (s *State) applyLegs(e *Event) {

@@ -172,7 +172,19 @@ func (l *Ledger) recover() error {
 	return nil
 }
 
-// replayTail applies every record from `from` to the end of the tape.
+// replayBatch is how many records the reader hands the applier at once.
+const replayBatch = 256
+
+// replayed is a record read, decoded and checked, ready to apply.
+type replayed struct {
+	rec  Record
+	pos  journal.Position
+	hash [32]byte
+}
+
+// replayTail applies every record from `from` to the end of the tape. Two
+// stages run at once: a reader decodes each record and checks its seq and
+// both hash chains; the caller's goroutine applies them in order.
 func (l *Ledger) replayTail(from journal.Position, fromSnapshot bool) (int, error) {
 	if !fromSnapshot {
 		from = l.j.Start()
@@ -182,40 +194,70 @@ func (l *Ledger) replayTail(from journal.Position, fromSnapshot bool) (int, erro
 		return 0, fmt.Errorf("replay tape: %w", err)
 	}
 	defer r.Close()
-	var rec Record
+	batches := make(chan []replayed, 4)
+	errc := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		c := chain{seq: l.state.Seq, record: l.lastRecordHash, event: l.state.LastHash}
+		batch := make([]replayed, 0, replayBatch)
+		for r.Next() {
+			batch = append(batch, replayed{pos: r.Pos()})
+			it := &batch[len(batch)-1]
+			if err := c.check(r.Payload(), &it.rec, it.pos); err != nil {
+				batches <- batch[:len(batch)-1]
+				errc <- err
+				return
+			}
+			it.hash = c.record
+			if len(batch) == replayBatch {
+				batches <- batch
+				batch = make([]replayed, 0, replayBatch)
+			}
+		}
+		batches <- batch
+		if err := r.Err(); err != nil {
+			errc <- fmt.Errorf("replay tape: %w", err)
+			return
+		}
+		errc <- nil
+	}()
 	n := 0
-	for r.Next() {
-		payload := r.Payload()
-		if err := l.checkRecord(payload, &rec, r.Pos()); err != nil {
-			return n, err
+	for batch := range batches {
+		for i := range batch {
+			it := &batch[i]
+			for k := range it.rec.Events {
+				ledgercore.Apply(l.state, &it.rec.Events[k])
+			}
+			l.noteRecord(it.rec.FirstSeq, it.pos, it.hash)
+			n++
 		}
-		for i := range rec.Events {
-			ledgercore.Apply(l.state, &rec.Events[i])
-		}
-		l.noteRecord(rec.FirstSeq, r.Pos(), recordHash(payload))
-		n++
 	}
-	if err := r.Err(); err != nil {
-		return n, fmt.Errorf("replay tape: %w", err)
-	}
-	return n, nil
+	return n, <-errc
 }
 
-// checkRecord decodes a record and checks that it continues the state: the
-// next seq, the record chain and the event chain.
-func (l *Ledger) checkRecord(payload []byte, rec *Record, pos journal.Position) error {
+// chain follows the tape's seq and hash chains while it is read.
+type chain struct {
+	seq    uint64   // the last seq
+	record [32]byte // hash of the last record
+	event  [32]byte // hash of the last event
+}
+
+// check decodes a record and checks that it continues the chain: the next
+// seq, the record hash chain and the event hash chain; then advances.
+func (c *chain) check(payload []byte, rec *Record, pos journal.Position) error {
 	if err := decodeRecord(payload, rec); err != nil {
 		return fmt.Errorf("tape record at %s: %w", pos, err)
 	}
-	if rec.FirstSeq != l.state.Seq+1 {
-		return fmt.Errorf("tape record at %s: seq %d does not follow seq %d", pos, rec.FirstSeq, l.state.Seq)
+	if rec.FirstSeq != c.seq+1 {
+		return fmt.Errorf("tape record at %s: seq %d does not follow seq %d", pos, rec.FirstSeq, c.seq)
 	}
-	if rec.Prev != l.lastRecordHash {
+	if rec.Prev != c.record {
 		return fmt.Errorf("tape record at %s (seq %d): record hash chain broken", pos, rec.FirstSeq)
 	}
-	if bad := ledgercore.VerifyChain(rec.Events, l.state.LastHash); bad >= 0 {
+	if bad := ledgercore.VerifyChain(rec.Events, c.event); bad >= 0 {
 		return fmt.Errorf("tape record at %s: event seq %d: event hash chain broken", pos, rec.Events[bad].Seq)
 	}
+	c.seq, c.record, c.event = rec.LastSeq(), rec.Hash(), rec.Events[len(rec.Events)-1].Hash
 	return nil
 }
 

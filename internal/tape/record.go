@@ -33,13 +33,19 @@ type Record struct {
 // LastSeq is the seq of the record's last event.
 func (r *Record) LastSeq() uint64 { return r.FirstSeq + uint64(len(r.Events)) - 1 }
 
-// appendRecord encodes r.
-func appendRecord(b []byte, r *Record) []byte {
+// appendRecordHead encodes what a record says besides its events: version,
+// envelope, the previous record's hash and the command.
+func appendRecordHead(b []byte, r *Record) []byte {
 	b = append(b, recordVersion)
 	b = binary.LittleEndian.AppendUint64(b, r.FirstSeq)
 	b = binary.LittleEndian.AppendUint64(b, uint64(r.Ts))
 	b = append(b, r.Prev[:]...)
-	b = ledgercore.AppendCommand(b, &r.Command)
+	return ledgercore.AppendCommand(b, &r.Command)
+}
+
+// appendRecord encodes r.
+func appendRecord(b []byte, r *Record) []byte {
+	b = appendRecordHead(b, r)
 	b = binary.AppendUvarint(b, uint64(len(r.Events)))
 	for i := range r.Events {
 		b = ledgercore.AppendEvent(b, &r.Events[i])
@@ -47,8 +53,15 @@ func appendRecord(b []byte, r *Record) []byte {
 	return b
 }
 
-// recordHash is what the next record's Prev must be.
-func recordHash(payload []byte) [32]byte { return sha256.Sum256(payload) }
+// Hash is what the next record's Prev must be: SHA-256 of the record's head
+// and its last event's hash, which already commits to every event of the
+// record through the event chain.
+func (r *Record) Hash() [32]byte {
+	var buf [256]byte
+	b := appendRecordHead(buf[:0], r)
+	b = append(b, r.Events[len(r.Events)-1].Hash[:]...)
+	return sha256.Sum256(b)
+}
 
 // errRecord marks a record that does not decode or does not fit the chain.
 var errRecord = errors.New("bad record")

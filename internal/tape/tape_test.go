@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/tape-ledger/tape/internal/journal"
@@ -274,7 +275,7 @@ func TestVerifyFindsForgedRecord(t *testing.T) {
 		}
 		recs[i].Prev = prevRecord
 		p := appendRecord(nil, &recs[i])
-		prevRecord = recordHash(p)
+		prevRecord = recs[i].Hash()
 		payloads = append(payloads, p)
 	}
 	forgedDir := t.TempDir()
@@ -294,5 +295,20 @@ func TestVerifyFindsForgedRecord(t *testing.T) {
 	// The untouched tape verifies.
 	if _, err := Verify(Options{Dir: dir}, nil); err != nil {
 		t.Fatal(err)
+	}
+	// A tape with a record missing (every frame's checksum valid) does not
+	// open, and verify names the seq where the chain breaks.
+	gapDir := t.TempDir()
+	j, err = journal.Open(filepath.Join(gapDir, journalDir), journal.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Append(append(append([][]byte{}, payloads[:3]...), payloads[4:]...))
+	j.Close()
+	if _, err := Open(Options{Dir: gapDir, NoSync: true}); err == nil || !strings.Contains(err.Error(), "does not follow") {
+		t.Fatalf("open of a tape with a gap: %v", err)
+	}
+	if _, err := Verify(Options{Dir: gapDir}, nil); !errors.As(err, &m) || m.Seq != recs[3].FirstSeq {
+		t.Fatalf("verify of a tape with a gap: %v", err)
 	}
 }

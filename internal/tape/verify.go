@@ -58,8 +58,8 @@ func Verify(opts Options, progress func(seq uint64)) (*VerifyReport, error) {
 	for _, m := range snaps {
 		bySeq[m.Seq] = m
 	}
-	replay := &Ledger{opts: opts, j: j, state: ledgercore.Genesis()}
-	reexec := ledgercore.Genesis()
+	replay, reexec := ledgercore.Genesis(), ledgercore.Genesis()
+	var c chain
 	rep := &VerifyReport{}
 	r, err := j.NewReader(j.Start())
 	if err != nil {
@@ -69,9 +69,8 @@ func Verify(opts Options, progress func(seq uint64)) (*VerifyReport, error) {
 	var rec Record
 	var decided []ledgercore.Event
 	for r.Next() {
-		payload := r.Payload()
-		if err := replay.checkRecord(payload, &rec, r.Pos()); err != nil {
-			return rep, &Mismatch{Seq: replay.state.Seq + 1, Reason: err.Error()}
+		if err := c.check(r.Payload(), &rec, r.Pos()); err != nil {
+			return rep, &Mismatch{Seq: replay.Seq + 1, Reason: err.Error()}
 		}
 		env := ledgercore.Envelope{Seq: rec.FirstSeq, Ts: rec.Ts}
 		decided, _ = ledgercore.DecideAppend(decided[:0], reexec, env, &rec.Command)
@@ -79,25 +78,24 @@ func Verify(opts Options, progress func(seq uint64)) (*VerifyReport, error) {
 			return rep, err
 		}
 		for i := range rec.Events {
-			ledgercore.Apply(replay.state, &rec.Events[i])
+			ledgercore.Apply(replay, &rec.Events[i])
 			ledgercore.Apply(reexec, &decided[i])
 		}
-		replay.noteRecord(rec.FirstSeq, r.Pos(), recordHash(payload))
 		rep.Records++
-		if m := bySeq[replay.state.Seq]; m != nil {
-			if err := compareSnapshot(m, replay.state, reexec, replay.lastRecordHash); err != nil {
+		if m := bySeq[replay.Seq]; m != nil {
+			if err := compareSnapshot(m, replay, reexec, c.record); err != nil {
 				return rep, err
 			}
 			rep.Snapshots++
 		}
 		if progress != nil && rep.Records%65536 == 0 {
-			progress(replay.state.Seq)
+			progress(replay.Seq)
 		}
 	}
 	if err := r.Err(); err != nil {
 		return rep, err
 	}
-	rep.Seq, rep.StateHash = replay.state.Seq, ledgercore.StateHash(replay.state)
+	rep.Seq, rep.StateHash = replay.Seq, ledgercore.StateHash(replay)
 	if h := ledgercore.StateHash(reexec); h != rep.StateHash {
 		return rep, &Mismatch{Seq: rep.Seq, Reason: "final state hash of re-execution differs from replay"}
 	}
