@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -26,6 +27,9 @@ func serve(args []string, log *slog.Logger) error {
 	perRequest := fs.Int("commands-max", server.CommandsPerRequestMaxDefault, "most commands in one request")
 	snapEvery := fs.Uint64("snapshot-every", tape.SnapshotEveryDefault, "commands between snapshots")
 	fs.Parse(args)
+	if *perRequest < 1 || *perRequest > tape.SubmitCommandsMax {
+		return fmt.Errorf("--commands-max must be 1..%d", tape.SubmitCommandsMax)
+	}
 
 	metrics := server.NewMetrics()
 	l, err := tape.Open(tape.Options{Dir: *data, Logger: log, Metrics: metrics, SnapshotEvery: *snapEvery, CloseIdleDays: true})

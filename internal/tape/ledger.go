@@ -19,7 +19,8 @@ import (
 const (
 	SnapshotEveryDefault = 1_000_000 // commands between periodic snapshots
 	snapshotsKept        = 3         // periodic snapshots kept besides day closes
-	groupCommandsMax     = 1 << 16   // commands decided per group commit
+	groupCommandsMax     = 1 << 16   // commands decided per group commit (one request may pass it)
+	SubmitCommandsMax    = 1 << 16   // commands in one Submit
 	queueRequestsMax     = 1024      // requests waiting for the sequencer
 	indexEvery           = 256       // records between sparse index entries
 	snapQueueMax         = 4         // snapshots waiting to be written

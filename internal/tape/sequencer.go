@@ -80,6 +80,9 @@ func (l *Ledger) submit(ctx context.Context, inputs []Input, keepTs bool) ([]Res
 	if l.opts.ReadOnly {
 		return nil, ErrReadOnly
 	}
+	if len(inputs) > SubmitCommandsMax {
+		return nil, fmt.Errorf("tape: %d commands in one submit, at most %d", len(inputs), SubmitCommandsMax)
+	}
 	req := &request{inputs: inputs, keepTs: keepTs, done: make(chan struct{})}
 	select {
 	case l.in <- req:
