@@ -409,8 +409,19 @@ func (p *parser) tsValue(ri int32) bool {
 var flagNamesList = strings.Join(ledgercore.FlagNames[:], ", ")
 
 func (p *parser) flagsValue(ri int32) bool {
+	return p.array(fFlags, "an array of flag names", func(int) bool {
+		if p.i >= len(p.s) {
+			return p.syntax("unexpected end of input in flags")
+		}
+		return p.flag(ri)
+	})
+}
+
+// array parses the JSON array at p.i, calling elem for each element with
+// p.i at its start; want names the array for a wrong-type error.
+func (p *parser) array(f field, want string, elem func(n int) bool) bool {
 	if p.s[p.i] != '[' {
-		return p.wrongType(fFlags, "an array of flag names")
+		return p.wrongType(f, want)
 	}
 	p.i++
 	for n := 0; ; n++ {
@@ -419,10 +430,7 @@ func (p *parser) flagsValue(ri int32) bool {
 			p.i++
 			return true
 		}
-		if p.i >= len(p.s) {
-			return p.syntax("unexpected end of input in flags")
-		}
-		if !p.flag(ri) {
+		if !elem(n) {
 			return false
 		}
 		if done, ok := p.arrayNext(); !ok || done {
@@ -471,26 +479,12 @@ func (p *parser) commandsValue(ri int32) bool {
 	if len(p.path) > 0 {
 		return p.failField(fCommands, "a command in a linked batch cannot hold commands of its own")
 	}
-	if p.s[p.i] != '[' {
-		return p.wrongType(fCommands, "an array of command objects")
-	}
-	p.i++
-	for n := 0; ; n++ {
-		p.space()
-		if p.i < len(p.s) && p.s[p.i] == ']' && n == 0 {
-			p.i++
-			return true
-		}
+	return p.array(fCommands, "an array of command objects", func(n int) bool {
 		if n == ledgercore.LinkedCommandsMax {
 			return p.failField(fCommands, "a linked batch holds at most "+strconv.Itoa(ledgercore.LinkedCommandsMax)+" commands")
 		}
-		if !p.child(ri, n) {
-			return false
-		}
-		if done, ok := p.arrayNext(); !ok || done {
-			return ok
-		}
-	}
+		return p.child(ri, n)
+	})
 }
 
 // child parses the n-th command of the linked batch raws[ri].
