@@ -2,6 +2,9 @@ package ledgercore
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"strings"
 	"testing"
 )
 
@@ -165,4 +168,53 @@ func FuzzDecodeSnapshot(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		DecodeSnapshot(b) // must not panic or allocate without bound
 	})
+}
+
+// TestSnapshotIDTableIsChecked: a snapshot whose id table does not index its
+// id log exactly is refused even with a valid checksum, since a lookup that
+// misses an id would let a duplicate command through.
+func TestSnapshotIDTableIsChecked(t *testing.T) {
+	_, _, s := simEvents(t, 6, 2000)
+	var buf bytes.Buffer
+	s.Freeze().WriteTo(&buf)
+	good := buf.Bytes()
+	slots := len(s.ids.slots)
+	// The table is the last thing before the state hash and checksum.
+	tableAt := len(good) - 4 - 32 - 16*slots
+	occupied := []int{}
+	for i, sl := range s.ids.slots {
+		if sl.key != 0 {
+			occupied = append(occupied, i)
+		}
+	}
+	tamper := map[string]func(b []byte){
+		"slot emptied": func(b []byte) { clear(b[tableAt+16*occupied[0] : tableAt+16*occupied[0]+16]) },
+		"index repeated": func(b []byte) {
+			copy(b[tableAt+16*occupied[1]+8:tableAt+16*occupied[1]+16], b[tableAt+16*occupied[0]+8:tableAt+16*occupied[0]+16])
+		},
+		"key moved away from home": func(b []byte) {
+			// Move an entry one slot back from a slot whose predecessor is empty.
+			for _, i := range occupied {
+				prev := (i - 1 + slots) % slots
+				if s.ids.slots[prev].key == 0 && s.ids.home(s.ids.slots[i].key) == uint64(i) {
+					at, to := tableAt+16*i, tableAt+16*prev
+					copy(b[to:to+16], b[at:at+16])
+					clear(b[at : at+16])
+					return
+				}
+			}
+			t.Fatal("no entry to move")
+		},
+	}
+	for name, fn := range tamper {
+		bad := bytes.Clone(good)
+		fn(bad)
+		binary.LittleEndian.PutUint32(bad[len(bad)-4:], crc32.Checksum(bad[:len(bad)-4], castagnoli))
+		if _, err := DecodeSnapshot(bad); err == nil || !strings.Contains(err.Error(), "id table") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := DecodeSnapshot(good); err != nil {
+		t.Fatal(err)
+	}
 }
