@@ -2,10 +2,10 @@ package ledgercore
 
 import (
 	"crypto/sha256"
-	"slices"
 	"encoding/binary"
 	"hash/crc32"
 	"io"
+	"slices"
 	"strconv"
 )
 
