@@ -11,8 +11,12 @@ import (
 )
 
 func gen(args []string) error {
+	if len(args) > 0 && args[0] == "ticks" {
+		return genTicks(args[1:])
+	}
 	if len(args) == 0 || args[0] != "commands" {
-		return errors.New("usage: tape gen commands --seed S --n N [--days D] [--out FILE]")
+		return errors.New("usage: tape gen commands --seed S --n N [--days D] [--out FILE]\n" +
+			"       tape gen ticks --seed S [--symbols N] [--days D] [--rate R] [--format csv|ndjson] --out PREFIX")
 	}
 	fs := flag.NewFlagSet("gen commands", flag.ExitOnError)
 	seed := fs.Int64("seed", 1, "seed: the same seed gives the same bytes")
@@ -39,5 +43,48 @@ func gen(args []string) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "wrote %d commands (%d invalid on purpose)\n", stats.Lines, stats.Invalid)
+	return nil
+}
+
+// genTicks writes PREFIX.trades.EXT and PREFIX.quotes.EXT.
+func genTicks(args []string) error {
+	fs := flag.NewFlagSet("gen ticks", flag.ExitOnError)
+	seed := fs.Int64("seed", 1, "seed: the same seed gives the same bytes")
+	symbols := fs.Int("symbols", workload.TickSymbolsDefault, "number of symbols")
+	days := fs.Int("days", workload.TickDaysDefault, "business days (09:30-16:00 UTC)")
+	rate := fs.Float64("rate", workload.TickRateDefault, "average ticks per second per symbol")
+	source := fs.String("source", workload.TickSourceDefault, "value of the source column")
+	format := fs.String("format", "csv", "csv or ndjson")
+	out := fs.String("out", "ticks", "output prefix: writes PREFIX.trades.FORMAT and PREFIX.quotes.FORMAT")
+	fs.Parse(args)
+	f, err := workload.ParseTickFormat(*format)
+	if err != nil {
+		return err
+	}
+	var files []*os.File
+	var writers []*bufio.Writer
+	for _, table := range []string{"trades", "quotes"} {
+		file, err := os.Create(*out + "." + table + "." + f.String())
+		if err != nil {
+			return err
+		}
+		defer file.Close()
+		files = append(files, file)
+		writers = append(writers, bufio.NewWriterSize(file, 1<<20))
+	}
+	stats, err := workload.GenerateTicks(writers[0], writers[1], workload.TickOptions{Seed: *seed, Symbols: *symbols,
+		Days: *days, Rate: *rate, Source: *source}, f)
+	if err != nil {
+		return err
+	}
+	for i, w := range writers {
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		if err := files[i].Close(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(os.Stderr, "wrote %d trades and %d quotes to %s.{trades,quotes}.%s\n", stats.Trades, stats.Quotes, *out, f)
 	return nil
 }

@@ -15,6 +15,8 @@ Usage:
   tape replay  --data DIR [--until-seq N | --until-ts T]  the time machine: state at an instant
   tape verify  --data DIR                                 re-execute and replay the whole tape
   tape gen commands --seed S --n N [--days D]             write a deterministic NDJSON workload
+  tape gen ticks --seed S [--symbols N] [--days D] [--rate R] [--format csv|ndjson] --out PREFIX
+                                                          write deterministic trades and quotes
 
 Run 'tape COMMAND -h' for a command's flags.
 `

@@ -83,11 +83,17 @@ func (c *clock) next(rng *rand.Rand) int64 {
 // appendTs appends ts, which must fall on the current day, as
 // "2006-01-02T15:04:05.000000000Z".
 func (c *clock) appendTs(b []byte, ts int64) []byte {
-	off := ts - c.midnight
+	return appendDayTs(b, c.prefix, c.midnight, ts)
+}
+
+// appendDayTs appends ts as "2006-01-02T15:04:05.000000000Z"; ts must fall on
+// the day that starts at midnight, whose "2006-01-02T" is prefix.
+func appendDayTs(b, prefix []byte, midnight, ts int64) []byte {
+	off := ts - midnight
 	if off < 0 || off >= dayNs {
 		panic("BUG: workload ts outside the current day")
 	}
-	b = append(b, c.prefix...)
+	b = append(b, prefix...)
 	b = append2(b, off/hourNs)
 	b = append(b, ':')
 	b = append2(b, off/(60*1e9)%60)

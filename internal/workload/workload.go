@@ -168,12 +168,8 @@ func withDefaults(o Options) (Options, error) {
 	if o.Start == 0 {
 		o.Start = StartDefault
 	}
-	if o.Start < 0 || o.Start%dayNs != 0 {
-		return o, fmt.Errorf("%w: Start = %d, want a UTC midnight at or after the epoch", ErrOptions, o.Start)
-	}
-	// Weekends and Days business days add at most 2*Days+2 calendar days.
-	if o.Start/1e9+int64(2*o.Days+3)*(dayNs/1e9) > yearSecondsMax {
-		return o, fmt.Errorf("%w: Start = %d with Days = %d goes past year 9999", ErrOptions, o.Start, o.Days)
+	if err := checkCalendar(o.Start, o.Days); err != nil {
+		return o, err
 	}
 	if o.InvalidShare == 0 {
 		o.InvalidShare = InvalidShareDefault
@@ -185,6 +181,18 @@ func withDefaults(o Options) (Options, error) {
 		return o, fmt.Errorf("%w: InvalidShare = %v, want at most 1", ErrOptions, o.InvalidShare)
 	}
 	return o, nil
+}
+
+// checkCalendar checks a Start (after its default) and a Days in 1..daysMax.
+func checkCalendar(start int64, days int) error {
+	if start < 0 || start%dayNs != 0 {
+		return fmt.Errorf("%w: Start = %d, want a UTC midnight at or after the epoch", ErrOptions, start)
+	}
+	// Weekends and Days business days add at most 2*Days+2 calendar days.
+	if start/1e9+int64(2*days+3)*(dayNs/1e9) > yearSecondsMax {
+		return fmt.Errorf("%w: Start = %d with Days = %d goes past year 9999", ErrOptions, start, days)
+	}
+	return nil
 }
 
 func newRand(seed int64) *rand.Rand {
