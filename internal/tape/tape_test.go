@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -106,25 +107,13 @@ func TestSubmitRecoverAndIdempotencyAcrossRestart(t *testing.T) {
 			t.Errorf("retry %d after restart = %+v", i, r)
 		}
 	}
-	if !equalEvents(again[0].Events, res[0].Events) {
+	if !slices.Equal(again[0].Events, res[0].Events) {
 		t.Error("duplicate does not return the original events")
 	}
 	if hash(l) != before || l.Seq() != 8 {
 		t.Fatal("duplicates changed the ledger")
 	}
 	l.Close()
-}
-
-func equalEvents(a, b []ledgercore.Event) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestSequencerTimestampsAndDayClose(t *testing.T) {
