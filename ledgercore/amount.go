@@ -5,9 +5,12 @@ import (
 )
 
 // Amount is an exact signed integer in an asset's minor unit, 128 bits wide
-// (two's complement). Its magnitude never exceeds AmountMax = 10^38-1, so every
-// Amount maps one to one onto Arrow decimal128(38, s), DuckDB DECIMAL(38, s)
-// and ClickHouse Decimal128(s).
+// (two's complement). Its magnitude never exceeds AmountMax = 10^38-1; an
+// asset's amounts and balances are further held to IntegerDigitsMax digits
+// before the decimal point (see AmountMaxFor), so that every value of every
+// asset fits one column type exactly: Arrow decimal128(38, 18), DuckDB
+// DECIMAL(38, 18) and ClickHouse Decimal128(18), as well as decimal128(38, s)
+// at the asset's own scale s.
 type Amount struct {
 	hi int64
 	lo uint64
@@ -21,6 +24,37 @@ const ScaleMax = 18
 
 // AmountMax is 10^38 - 1, the largest magnitude of an Amount.
 var AmountMax = Amount{hi: 0x4b3b4ca85a86c47a, lo: 0x098a223fffffffff}
+
+// IntegerDigitsMax is how many digits an amount or balance may have before
+// the decimal point, in any asset: 38 digits in all minus the 18 that the
+// largest scale needs after it.
+const IntegerDigitsMax = amountDigitsMax - ScaleMax
+
+// amountMaxByScale[s] is 10^(IntegerDigitsMax+s) - 1.
+var amountMaxByScale = func() (t [ScaleMax + 1]Amount) {
+	var hi, lo uint64 = 0, 1
+	for range IntegerDigitsMax {
+		hi, lo = mulAdd10(hi, lo, 0)
+	}
+	for s := range t {
+		m := Amount{hi: int64(hi), lo: lo}
+		t[s], _ = m.Sub(AmountFromInt64(1))
+		hi, lo = mulAdd10(hi, lo, 0)
+	}
+	return t
+}()
+
+// AmountMaxFor is the largest magnitude of an amount or balance of an asset
+// with the given scale: 10^(20+scale) - 1 minor units, i.e. at most
+// IntegerDigitsMax digits before the decimal point.
+func AmountMaxFor(scale uint8) Amount { return amountMaxByScale[scale] }
+
+// Within reports whether |a| <= limit.
+func (a Amount) Within(limit Amount) bool {
+	hi, lo := a.abs()
+	lhi, llo := uint64(limit.hi), limit.lo
+	return hi < lhi || (hi == lhi && lo <= llo)
+}
 
 // AmountFromInt64 returns v as an Amount.
 func AmountFromInt64(v int64) Amount {
@@ -97,16 +131,12 @@ func (a Amount) abs() (hi, lo uint64) {
 	return uint64(a.hi), a.lo
 }
 
-func (a Amount) inRange() bool {
-	hi, lo := a.abs()
-	mhi, mlo := uint64(AmountMax.hi), AmountMax.lo
-	return hi < mhi || (hi == mhi && lo <= mlo)
-}
+func (a Amount) inRange() bool { return a.Within(AmountMax) }
 
 // ParseAmount parses decimal text such as "-12.5" into minor units of an asset
 // with the given scale. Text with more fractional digits than scale is
-// rejected with CodeScaleExceeded (never rounded); more than 38 significant
-// digits is CodeAmountOverflow; trailing zeros count as digits ("1.500" is
+// rejected with CodeScaleExceeded (never rounded); more than
+// IntegerDigitsMax digits before the point is CodeAmountOverflow; trailing zeros count as digits ("1.500" is
 // rejected for scale 2); anything that is not plain decimal text
 // (exponents, '+', spaces, empty parts) is CodeInvalidAmount.
 func ParseAmount(text string, scale uint8) (Amount, Code) {
@@ -165,7 +195,7 @@ func ParseAmount(text string, scale uint8) (Amount, Code) {
 		hi, lo = mulAdd10(hi, lo, 0)
 	}
 	a := Amount{hi: int64(hi), lo: lo}
-	if !a.inRange() {
+	if !a.Within(AmountMaxFor(scale)) {
 		return Amount{}, CodeAmountOverflow
 	}
 	if neg {

@@ -23,9 +23,13 @@ func TestParseAmount(t *testing.T) {
 		{"1.001", 2, "", CodeScaleExceeded},
 		{"1.500", 2, "", CodeScaleExceeded},
 		{"1.5", 0, "", CodeScaleExceeded},
-		{"99999999999999999999999999999999999999", 0, "99999999999999999999999999999999999999", CodeNone},
-		{"-99999999999999999999999999999999999999", 0, "-99999999999999999999999999999999999999", CodeNone},
-		{"100000000000000000000000000000000000000", 0, "", CodeAmountOverflow},
+		{"99999999999999999999", 0, "99999999999999999999", CodeNone},
+		{"-99999999999999999999", 0, "-99999999999999999999", CodeNone},
+		{"99999999999999999999.999999999999999999", 18, "99999999999999999999999999999999999999", CodeNone},
+		{"-99999999999999999999.99", 2, "-9999999999999999999999", CodeNone},
+		{"100000000000000000000", 0, "", CodeAmountOverflow},
+		{"100000000000000000000.00", 2, "", CodeAmountOverflow},
+		{"99999999999999999999999999999999999999", 0, "", CodeAmountOverflow},
 		{"99999999999999999999999999999999999999", 1, "", CodeAmountOverflow},
 		{"1" + strings.Repeat("0", 20) + ".5", 18, "", CodeAmountOverflow},
 		{"", 2, "", CodeInvalidAmount},
@@ -68,10 +72,7 @@ func TestAmountDecimal(t *testing.T) {
 		{"-12345678901234567890123", 4, "-1234567890123456789.0123"},
 	}
 	for _, tt := range tests {
-		a, code := ParseAmount(tt.minor, 0)
-		if code != CodeNone {
-			t.Fatalf("ParseAmount(%q): %v", tt.minor, code)
-		}
+		a := minor(t, tt.minor)
 		if got := a.Decimal(tt.scale); got != tt.want {
 			t.Errorf("%s at scale %d = %q, want %q", tt.minor, tt.scale, got, tt.want)
 		}
@@ -87,8 +88,7 @@ func TestAmountArithmetic(t *testing.T) {
 		"50000000000000000000000000000000000000", "-50000000000000000000000000000000000001"}
 	for _, x := range vals {
 		for _, y := range vals {
-			a, _ := ParseAmount(x, 0)
-			b, _ := ParseAmount(y, 0)
+			a, b := minor(t, x), minor(t, y)
 			bx, _ := new(big.Int).SetString(x, 10)
 			by, _ := new(big.Int).SetString(y, 10)
 			sum := new(big.Int).Add(bx, by)
@@ -137,6 +137,41 @@ func FuzzParseAmount(f *testing.F) {
 			t.Fatalf("%q parsed to %s minor units at scale %d", text, a, scale%19)
 		}
 	})
+}
+
+// minor builds an Amount of minor units from decimal digits, up to the
+// full 38-digit range (ParseAmount holds assets to fewer).
+func minor(t testing.TB, digits string) Amount {
+	t.Helper()
+	v, ok := new(big.Int).SetString(digits, 10)
+	if !ok {
+		t.Fatalf("bad digits %q", digits)
+	}
+	neg := v.Sign() < 0
+	v.Abs(v)
+	lo := new(big.Int).And(v, new(big.Int).SetUint64(^uint64(0))).Uint64()
+	hi := new(big.Int).Rsh(v, 64).Uint64()
+	a, ok := AmountFromParts(int64(hi), lo)
+	if !ok {
+		t.Fatalf("%s is beyond 38 digits", digits)
+	}
+	if neg {
+		a = a.Neg()
+	}
+	return a
+}
+
+func TestAmountMaxFor(t *testing.T) {
+	for s := range uint8(ScaleMax + 1) {
+		want := "1" + strings.Repeat("0", IntegerDigitsMax+int(s))
+		got, _ := AmountMaxFor(s).Add(AmountFromInt64(1))
+		if got.String() != want {
+			t.Errorf("AmountMaxFor(%d)+1 = %s, want %s", s, got, want)
+		}
+	}
+	if AmountMaxFor(ScaleMax) != AmountMax {
+		t.Error("the largest scale's limit is not AmountMax")
+	}
 }
 
 func bigOf(a Amount) *big.Int {

@@ -218,10 +218,11 @@ func decideTransfer(v *view, cmd *Command) (Event, *Rejection) {
 	} else {
 		posted = amount
 	}
-	if rej := move(&e.Legs[0], dr, Debit, posted, held); rej != nil {
+	limit := AmountMaxFor(asset.Scale)
+	if rej := move(&e.Legs[0], dr, Debit, posted, held, limit); rej != nil {
 		return Event{}, rej
 	}
-	if rej := move(&e.Legs[1], cr, Credit, posted, held); rej != nil {
+	if rej := move(&e.Legs[1], cr, Credit, posted, held, limit); rej != nil {
 		return Event{}, rej
 	}
 	return e, nil
@@ -254,11 +255,11 @@ func decideResolve(v *view, cmd *Command) (Event, *Rejection) {
 		}
 		e.Amount = posted
 	}
-	release := p.Amount.Neg()
-	if rej := move(&e.Legs[0], v.account(p.Debit), Debit, posted, release); rej != nil {
+	release, limit := p.Amount.Neg(), AmountMaxFor(asset.Scale)
+	if rej := move(&e.Legs[0], v.account(p.Debit), Debit, posted, release, limit); rej != nil {
 		return Event{}, rej
 	}
-	if rej := move(&e.Legs[1], v.account(p.Credit), Credit, posted, release); rej != nil {
+	if rej := move(&e.Legs[1], v.account(p.Credit), Credit, posted, release, limit); rej != nil {
 		return Event{}, rej
 	}
 	return e, nil
@@ -287,8 +288,8 @@ func positiveAmount(text string, scale uint8) (Amount, *Rejection) {
 
 // move fills leg with the effect on account a of posting `posted` and
 // holding `held` (negative to release) on the given side, and checks the
-// account's limits.
-func move(leg *Leg, a *Account, side Side, posted, held Amount) *Rejection {
+// account's flags and the asset's magnitude limit.
+func move(leg *Leg, a *Account, side Side, posted, held, limit Amount) *Rejection {
 	delta := posted
 	pendingBefore := a.CreditsPending
 	if side == Debit {
@@ -296,12 +297,12 @@ func move(leg *Leg, a *Account, side Side, posted, held Amount) *Rejection {
 		pendingBefore = a.DebitsPending
 	}
 	after, ok := a.Balance.Add(delta)
-	if !ok {
-		return reject(CodeAmountOverflow, "balance of "+a.ID+" would overflow")
+	if !ok || !after.Within(limit) {
+		return reject(CodeAmountOverflow, "balance of "+a.ID+" would pass "+strconv.Itoa(IntegerDigitsMax)+" integer digits")
 	}
 	pendingAfter, ok := pendingBefore.Add(held)
-	if !ok {
-		return reject(CodeAmountOverflow, "pending amount of "+a.ID+" would overflow")
+	if !ok || !pendingAfter.Within(limit) {
+		return reject(CodeAmountOverflow, "pending amount of "+a.ID+" would pass "+strconv.Itoa(IntegerDigitsMax)+" integer digits")
 	}
 	if side == Debit && a.Flags&FlagDebitsMustNotExceedCredits != 0 {
 		if avail, ok := after.Sub(pendingAfter); !ok || avail.Sign() < 0 {

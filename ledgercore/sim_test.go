@@ -128,7 +128,12 @@ func (m *simulation) amount(scale uint8) string {
 	case r < 3:
 		return "-5"
 	case r < 4:
-		return strings.Repeat("9", 37+m.rng.IntN(3)) // near and past the 38-digit edge
+		// Near and past the asset's limit of 20 digits before the point.
+		text := strings.Repeat("9", 19+m.rng.IntN(3))
+		if frac := m.rng.IntN(int(scale) + 1); frac > 0 {
+			text += "." + strings.Repeat("9", frac)
+		}
+		return text
 	case r < 5:
 		return "1." + strings.Repeat("1", int(scale)+1) // one digit too many
 	case r < 6:
@@ -311,11 +316,16 @@ func (r *refLedger) assetOf(acct string) string {
 }
 
 var (
-	refMax      = new(big.Int).Sub(new(big.Int).Exp(big.NewInt(10), big.NewInt(38), nil), big.NewInt(1))
+	// refMax(s) = 10^(20+s) - 1: an asset's amounts have at most 20 digits
+	// before the point.
 	refDecimal  = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 	refAccount_ = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
 	refAsset    = regexp.MustCompile(`^[A-Z0-9]{1,12}$`)
 )
+
+func refMax(scale uint8) *big.Int {
+	return new(big.Int).Sub(new(big.Int).Exp(big.NewInt(10), big.NewInt(20+int64(scale)), nil), big.NewInt(1))
+}
 
 func content(c *Command) string { return string(AppendCommand(nil, c)) }
 
@@ -393,7 +403,7 @@ func (r *refLedger) parse(text string, scale uint8) (*big.Int, Code) {
 	v, _ := new(big.Rat).SetString(text)
 	v.Mul(v, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(scale)), nil)))
 	n := v.Num()
-	if n.CmpAbs(refMax) > 0 {
+	if n.CmpAbs(refMax(scale)) > 0 {
 		return nil, CodeAmountOverflow
 	}
 	if n.Sign() <= 0 {
@@ -448,7 +458,7 @@ func (r *refLedger) apply(c *Command) Code {
 		if c.Kind == CmdPendingTransfer {
 			posted, held = new(big.Int), amt
 		}
-		if code := r.move(d, cr, posted, held, held); code != CodeNone {
+		if code := r.move(d, cr, posted, held, held, refMax(r.assets[c.Asset])); code != CodeNone {
 			return code
 		}
 		if c.Kind == CmdPendingTransfer {
@@ -478,7 +488,7 @@ func (r *refLedger) apply(c *Command) Code {
 			}
 		}
 		release := new(big.Int).Neg(p.amount)
-		if code := r.move(r.accounts[p.debit], r.accounts[p.credit], posted, release, release); code != CodeNone {
+		if code := r.move(r.accounts[p.debit], r.accounts[p.credit], posted, release, release, refMax(r.assets[p.asset])); code != CodeNone {
 			return code
 		}
 		delete(r.pendings, c.PendingID)
@@ -497,19 +507,19 @@ func (r *refLedger) hasAsset(code string) bool {
 	return ok
 }
 
-func (r *refLedger) move(d, c *refAccount, posted, heldD, heldC *big.Int) Code {
+func (r *refLedger) move(d, c *refAccount, posted, heldD, heldC, limit *big.Int) Code {
 	dBal := new(big.Int).Sub(d.bal, posted)
 	cBal := new(big.Int).Add(c.bal, posted)
 	dp := new(big.Int).Add(d.dp, heldD)
 	cp := new(big.Int).Add(c.cp, heldC)
 	// The debit side is checked first, then the credit side.
-	if dBal.CmpAbs(refMax) > 0 || dp.CmpAbs(refMax) > 0 {
+	if dBal.CmpAbs(limit) > 0 || dp.CmpAbs(limit) > 0 {
 		return CodeAmountOverflow
 	}
 	if d.flags&FlagDebitsMustNotExceedCredits != 0 && new(big.Int).Sub(dBal, dp).Sign() < 0 {
 		return CodeInsufficientFunds
 	}
-	if cBal.CmpAbs(refMax) > 0 || cp.CmpAbs(refMax) > 0 {
+	if cBal.CmpAbs(limit) > 0 || cp.CmpAbs(limit) > 0 {
 		return CodeAmountOverflow
 	}
 	if c.flags&FlagCreditsMustNotExceedDebits != 0 && new(big.Int).Sub(new(big.Int).Neg(cBal), cp).Sign() < 0 {
