@@ -3,7 +3,7 @@
 GO      ?= go
 BIN     := bin/tape
 DEMO    ?= demo-data
-export GOFLAGS := -buildvcs=false
+export GOFLAGS := -buildvcs=false -tags=duckdb_arrow
 
 .PHONY: build demo test vet bench bench-core bench-http bench-restart clean
 

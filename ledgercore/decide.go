@@ -3,6 +3,7 @@ package ledgercore
 import (
 	"crypto/sha256"
 	"strconv"
+	"unicode/utf8"
 )
 
 // ReservedIDPrefix starts the ids of commands the sequencer issues itself
@@ -99,8 +100,8 @@ func checkIdentity(s *State, cmd *Command) *Rejection {
 
 func checkID(cmd *Command, sequencer bool) *Rejection {
 	id := cmd.ID
-	if len(id) == 0 || len(id) > CommandIDBytesMax {
-		return reject(CodeInvalidCommandID, "command id must be 1.."+strconv.Itoa(CommandIDBytesMax)+" bytes")
+	if len(id) == 0 || len(id) > CommandIDBytesMax || !utf8.ValidString(id) {
+		return reject(CodeInvalidCommandID, "command id must be 1.."+strconv.Itoa(CommandIDBytesMax)+" bytes of UTF-8")
 	}
 	reserved := len(id) >= len(ReservedIDPrefix) && id[:len(ReservedIDPrefix)] == ReservedIDPrefix
 	if reserved != sequencer {

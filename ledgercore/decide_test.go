@@ -55,6 +55,7 @@ func TestEveryRejectionCode(t *testing.T) {
 		{"invalid account id", Command{Kind: CmdOpenAccount, ID: "x16", Account: "has space", Asset: "USD"}, CodeInvalidAccountID, true},
 		{"invalid command id", transfer(strings.Repeat("i", 129), "alice", "bob", "USD", "1"), CodeInvalidCommandID, false},
 		{"reserved command id", transfer("tape:x", "alice", "bob", "USD", "1"), CodeInvalidCommandID, false},
+		{"command id not UTF-8", transfer("id\xff", "alice", "bob", "USD", "1"), CodeInvalidCommandID, false},
 		{"credits exceed debits", transfer("x17", "ext:USD", "credit-line", "USD", "1"), CodeCreditsExceedDebits, true},
 		{"pending amount exceeded", Command{Kind: CmdPostPending, ID: "x18", PendingID: "p-open", Amount: "2.01"}, CodePendingAmountExceeded, true},
 		{"invalid command", Command{Kind: CmdOpenAccount, ID: "x19", Account: "both", Asset: "USD", Flags: flagsAll}, CodeInvalidCommand, true},
