@@ -80,6 +80,13 @@ func open(ctx context.Context, path string) (*Store, error) {
 func (s *Store) init(ctx context.Context, migrations []migration) error {
 	// Casts between TIMESTAMP_NS and TIMESTAMPTZ follow the session zone; pin it so queries mean the
 	// same on every machine.
+	// A 64k-row events batch is ~17 MB: at the default 16 MB threshold every
+	// commit also checkpointed, doubling its cost (199k -> 320k rows/s with
+	// 1 GB). The price is a longer WAL replay after a crash, acceptable for a
+	// projection that can be rebuilt from the tape.
+	if _, err := s.db.ExecContext(ctx, `SET GLOBAL checkpoint_threshold = '1GB'`); err != nil {
+		return fmt.Errorf("set checkpoint threshold: %w", err)
+	}
 	if _, err := s.db.ExecContext(ctx, `SET GLOBAL TimeZone = 'UTC'`); err != nil {
 		return fmt.Errorf("set time zone: %w", err)
 	}
