@@ -25,3 +25,12 @@ echo "== the first 3 events of the tape"
 echo
 echo "== tape verify (re-execute every command, replay every event, compare hashes)"
 time "$bin" verify --data "$data/ledger" 2>"$data/verify.log"
+echo
+echo "== tape project (the tape's events into the embedded DuckDB file, exactly once)"
+"$bin" project --data "$data/ledger" 2>"$data/project.log"
+echo
+echo "== tape sql: double entry per asset (every asset's deltas sum to zero)"
+"$bin" sql --data "$data/ledger" "SELECT asset, count(*) AS legs, sum(delta) AS net FROM events WHERE delta IS NOT NULL GROUP BY asset ORDER BY asset"
+echo
+echo "== tape sql: the latest balances of c:0:USD, as of its last leg (merged storage)"
+"$bin" sql --data "$data/ledger" "SELECT seq, ts, type, delta, balance_before, balance_after FROM events WHERE account = 'c:0:USD' AND delta IS NOT NULL ORDER BY seq DESC LIMIT 3"

@@ -14,6 +14,8 @@ Usage:
   tape apply   --data DIR FILE|-                          load NDJSON commands (keeps their ts)
   tape replay  --data DIR [--until-seq N | --until-ts T]  the time machine: state at an instant
   tape verify  --data DIR                                 re-execute and replay the whole tape
+  tape project --data DIR [--store duckdb:///file]        write the tape's events into the column store
+  tape sql     [--store duckdb:///file] "SELECT ..."      query the column store (--format table|csv)
   tape gen commands --seed S --n N [--days D]             write a deterministic NDJSON workload
   tape gen ticks --seed S [--symbols N] [--days D] [--rate R] [--format csv|ndjson] --out PREFIX
                                                           write deterministic trades and quotes
@@ -40,6 +42,10 @@ func main() {
 		err = verify(args, log)
 	case "gen":
 		err = gen(args)
+	case "project":
+		err = project(args, log)
+	case "sql":
+		err = sqlCommand(args)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

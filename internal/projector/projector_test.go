@@ -1,0 +1,176 @@
+//go:build duckdb_arrow
+
+package projector
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/tape-ledger/tape/columnar/duckdb"
+	"github.com/tape-ledger/tape/ingest"
+	"github.com/tape-ledger/tape/internal/tape"
+	"github.com/tape-ledger/tape/internal/workload"
+	"github.com/tape-ledger/tape/ledgercore"
+)
+
+// loadLedger applies a generated workload of n commands to a new ledger.
+func loadLedger(t *testing.T, n int) *tape.Ledger {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := workload.Generate(&buf, workload.Options{Seed: 3, N: n}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := tape.Open(tape.Options{Dir: t.TempDir(), NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	dec := ingest.NewCommandDecoder(&buf)
+	var in []tape.Input
+	for {
+		tc, err := dec.Next()
+		if err != nil {
+			break
+		}
+		in = append(in, tape.Input{Cmd: tc.Cmd, Ts: tc.Ts})
+		if len(in) == 4096 {
+			if _, err := l.SubmitOffline(context.Background(), in); err != nil {
+				t.Fatal(err)
+			}
+			in = in[:0]
+		}
+	}
+	if _, err := l.SubmitOffline(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// failingStore fails every write after the first `ok` ones, like a store
+// connection killed mid-projection.
+type failingStore struct {
+	*duckdb.Store
+	ok int
+}
+
+func (f *failingStore) Write(ctx context.Context, table string, rec arrow.RecordBatch, stream string, upTo uint64) (bool, error) {
+	if f.ok == 0 {
+		return false, errors.New("connection killed")
+	}
+	f.ok--
+	return f.Store.Write(ctx, table, rec, stream, upTo)
+}
+
+func queryInt(t *testing.T, st *duckdb.Store, q string) int64 {
+	t.Helper()
+	r, err := st.Query(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Release()
+	if !r.Next() {
+		t.Fatalf("%s: no rows (%v)", q, r.Err())
+	}
+	switch c := r.RecordBatch().Column(0).(type) {
+	case *array.Int64:
+		return c.Value(0)
+	case *array.Uint64:
+		return int64(c.Value(0))
+	}
+	t.Fatalf("%s: unexpected type %s", q, r.RecordBatch().Column(0).DataType())
+	return 0
+}
+
+// TestProjectExactlyOnce: a projection killed after some batches and
+// resumed stores every event once, and the store's balances equal the
+// ledger's.
+func TestProjectExactlyOnce(t *testing.T) {
+	l := loadLedger(t, 150_000)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "tape.duckdb")
+	st, err := duckdb.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := Project(ctx, l, &failingStore{Store: st, ok: 3}, nil); err == nil {
+		t.Fatal("projection through a failing store did not fail")
+	}
+	partial := queryInt(t, st, "SELECT count(DISTINCT seq) FROM events")
+	if partial == 0 || uint64(partial) >= l.Seq() {
+		t.Fatalf("after the failure %d of %d events are stored", partial, l.Seq())
+	}
+	stats, err := Project(ctx, l, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Seq != l.Seq() {
+		t.Fatalf("projected up to seq %d, tape at %d", stats.Seq, l.Seq())
+	}
+	if again, err := Project(ctx, l, st, nil); err != nil || again.Events != 0 {
+		t.Fatalf("a second run wrote %d events (%v)", again.Events, err)
+	}
+	if n := queryInt(t, st, "SELECT count(DISTINCT seq) FROM events"); uint64(n) != l.Seq() {
+		t.Fatalf("%d distinct seqs stored, tape has %d", n, l.Seq())
+	}
+	if dup := queryInt(t, st, "SELECT count(*) FROM (SELECT seq, leg FROM events GROUP BY seq, leg HAVING count(*) > 1)"); dup != 0 {
+		t.Fatalf("%d (seq, leg) stored twice", dup)
+	}
+	var accounts int
+	var mismatch []string
+	l.View(func(s *ledgercore.State) {
+		accounts = len(s.Accounts())
+		for _, a := range s.Accounts() {
+			asset, _ := s.Asset(a.Asset)
+			want := a.Balance.Decimal(asset.Scale)
+			got := balanceFromStore(t, st, a.ID, asset.Scale)
+			if got != want {
+				mismatch = append(mismatch, a.ID+": store "+got+", ledger "+want)
+			}
+		}
+	})
+	if len(mismatch) > 0 {
+		t.Fatalf("%d balances differ, e.g. %s", len(mismatch), mismatch[0])
+	}
+	if n := queryInt(t, st, "SELECT count(*) FROM accounts"); int(n) != accounts {
+		t.Fatalf("%d accounts stored, ledger has %d", n, accounts)
+	}
+}
+
+// balanceFromStore is the as-of lookup: the last leg of the account.
+func balanceFromStore(t *testing.T, st *duckdb.Store, account string, scale uint8) string {
+	r, err := st.Query(context.Background(),
+		"SELECT CAST(coalesce((SELECT balance_after FROM events WHERE account = ? AND delta IS NOT NULL ORDER BY seq DESC, leg DESC LIMIT 1), 0) AS VARCHAR)", account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Release()
+	if !r.Next() {
+		t.Fatal(r.Err())
+	}
+	text := r.RecordBatch().Column(0).(*array.String).Value(0)
+	a, code := ledgercore.ParseAmount(trimScale(text, scale), scale)
+	if code != ledgercore.CodeNone {
+		t.Fatalf("balance %q of %s: %v", text, account, code)
+	}
+	return a.Decimal(scale)
+}
+
+// trimScale cuts a DECIMAL(38,18) text to the asset's scale (the dropped
+// digits are zeros for a whole number of minor units).
+func trimScale(text string, scale uint8) string {
+	i := bytes.IndexByte([]byte(text), '.')
+	if i < 0 {
+		return text
+	}
+	if scale == 0 {
+		return text[:i]
+	}
+	return text[:min(len(text), i+1+int(scale))]
+}
