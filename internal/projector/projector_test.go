@@ -20,7 +20,7 @@ import (
 )
 
 // loadLedger applies a generated workload of n commands to a new ledger.
-func loadLedger(t *testing.T, n int) *tape.Ledger {
+func loadLedger(t testing.TB, n int) *tape.Ledger {
 	t.Helper()
 	var buf bytes.Buffer
 	if _, err := workload.Generate(&buf, workload.Options{Seed: 3, N: n}); err != nil {
