@@ -1,9 +1,9 @@
 package columnar
 
 import (
-	"flag"
+	"github.com/tape-ledger/tape/internal/testkit"
+
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,8 +11,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // renderSchema is a stable text rendering of a table: its key, then one line
 // per column with its type, nullability and metadata.
@@ -40,20 +38,7 @@ func renderSchema(t Table) string {
 func TestSchemaGolden(t *testing.T) {
 	for _, tab := range Tables() {
 		t.Run(tab.Name, func(t *testing.T) {
-			got := renderSchema(tab)
-			path := filepath.Join("testdata", tab.Name+".schema.golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("schema of %s changed:\n--- got\n%s--- want\n%s", tab.Name, got, want)
-			}
+			testkit.Golden(t, filepath.Join("testdata", tab.Name+".schema.golden"), []byte(renderSchema(tab)))
 		})
 	}
 }

@@ -1,17 +1,15 @@
 package query
 
 import (
+	"github.com/tape-ledger/tape/internal/testkit"
+
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/tape-ledger/tape/ledgercore"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
 // ledger runs commands through the core from genesis.
 type ledger struct {
@@ -92,22 +90,7 @@ func TestEventJSONGolden(t *testing.T) {
 			t.Errorf("no sample event of kind %s", k)
 		}
 	}
-	const path = "testdata/events.golden.json"
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got.Bytes(), want) {
-		t.Errorf("events differ from %s (run with -update if the change is intended):\n%s", path, got.Bytes())
-	}
+	testkit.Golden(t, "testdata/events.golden.json", got.Bytes())
 }
 
 // TestEventJSONValid reads every sample event back with encoding/json.

@@ -1,16 +1,14 @@
 package fix
 
 import (
+	"github.com/tape-ledger/tape/internal/testkit"
+
 	"errors"
-	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // TestSessionEntries maps the recorded session's messages to entries and
 // compares them with testdata/session.golden.
@@ -35,19 +33,7 @@ func TestSessionEntries(t *testing.T) {
 				e.Px, e.Size, time.Unix(0, e.Ts).UTC().Format("2006-01-02T15:04:05.000000000Z"), e.TradeID, e.Venue)
 		}
 	}
-	const golden = "testdata/session.golden"
-	if *update {
-		if err := os.WriteFile(golden, []byte(out.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out.String() != string(want) {
-		t.Errorf("entries differ from %s (go test -update rewrites it)\n got:\n%s\nwant:\n%s", golden, out.String(), want)
-	}
+	testkit.Golden(t, "testdata/session.golden", []byte(out.String()))
 }
 
 const xHeader = "35=X|49=VENUE|56=TAPE|34=2|52=20250314-13:30:00.000|"

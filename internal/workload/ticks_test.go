@@ -1,6 +1,8 @@
 package workload
 
 import (
+	"github.com/tape-ledger/tape/internal/testkit"
+
 	"bufio"
 	"bytes"
 	"encoding/csv"
@@ -8,7 +10,6 @@ import (
 	"errors"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -70,19 +71,7 @@ func TestTicksGolden(t *testing.T) {
 			table string
 			got   []byte
 		}{{"trades", trades}, {"quotes", quotes}} {
-			path := filepath.Join("testdata", "ticks_seed1_"+tc.table+"."+f.String())
-			if *update {
-				if err := os.WriteFile(path, tc.got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(tc.got, want) {
-				t.Errorf("output differs from %s (run with -update if intended):\n%s", path, tc.got)
-			}
+			testkit.Golden(t, filepath.Join("testdata", "ticks_seed1_"+tc.table+"."+f.String()), tc.got)
 		}
 	}
 }

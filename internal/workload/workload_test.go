@@ -1,19 +1,17 @@
 package workload
 
 import (
+	"github.com/tape-ledger/tape/internal/testkit"
+
 	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 const testLines = 20_000
 
@@ -41,19 +39,7 @@ func TestDeterministic(t *testing.T) {
 
 func TestGolden(t *testing.T) {
 	got, _ := generate(t, Options{Seed: 1, N: 40})
-	path := filepath.Join("testdata", "seed1_n40.ndjson")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("output differs from %s (run with -update if intended):\n%s", path, got)
-	}
+	testkit.Golden(t, filepath.Join("testdata", "seed1_n40.ndjson"), got)
 }
 
 // line is the union of all command fields; amounts decode into
