@@ -1,8 +1,6 @@
 package columnar
 
 import (
-	"github.com/tape-ledger/tape/internal/testkit"
-
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -10,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/tape-ledger/tape/internal/testkit"
 )
 
 // renderSchema is a stable text rendering of a table: its key, then one line

@@ -1,10 +1,10 @@
 package ledgercore
 
 import (
-	"github.com/tape-ledger/tape/internal/testkit"
-
 	"encoding/hex"
 	"testing"
+
+	"github.com/tape-ledger/tape/internal/testkit"
 )
 
 // TestGoldenStateHash pins the state hash of a fixed workload. make test runs

@@ -1,13 +1,12 @@
 package query
 
 import (
-	"github.com/tape-ledger/tape/internal/testkit"
-
 	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/tape-ledger/tape/internal/testkit"
 	"github.com/tape-ledger/tape/ledgercore"
 )
 

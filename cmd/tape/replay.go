@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -28,7 +27,7 @@ func replay(args []string, log *slog.Logger) error {
 	fs.Parse(args)
 	at := tape.AsOf{Seq: *untilSeq}
 	if *untilTs != "" {
-		ts, err := parseInstant(*untilTs)
+		ts, err := query.ParseInstant(*untilTs)
 		if err != nil {
 			return err
 		}
@@ -89,16 +88,4 @@ func printBalances(s *ledgercore.State, ids []string) error {
 		return errors.New("no such account at that instant: " + strings.Join(missing, ", "))
 	}
 	return nil
-}
-
-// parseInstant reads RFC 3339 or ns since the epoch.
-func parseInstant(v string) (int64, error) {
-	if ns, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return ns, nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
-		return 0, fmt.Errorf("instant %q is neither RFC 3339 (2026-01-05T17:00:00Z) nor ns since the epoch", v)
-	}
-	return t.UnixNano(), nil
 }

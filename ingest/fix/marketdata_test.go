@@ -1,13 +1,13 @@
 package fix
 
 import (
-	"github.com/tape-ledger/tape/internal/testkit"
-
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tape-ledger/tape/internal/testkit"
 )
 
 // TestSessionEntries maps the recorded session's messages to entries and

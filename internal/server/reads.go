@@ -69,16 +69,12 @@ func parseAsOf(w http.ResponseWriter, r *http.Request) (ts int64, given, ok bool
 	if v == "" {
 		return 0, false, true
 	}
-	if ns, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return ns, true, true
-	}
-	t, err := time.Parse(time.RFC3339Nano, v)
+	ts, err := query.ParseInstant(v)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, apiError{Error: "as_of " + strconv.Quote(v) +
-			" is neither RFC 3339 (2026-01-05T17:00:00Z) nor ns since the epoch", Code: "bad_request", Field: "as_of"})
+		writeError(w, http.StatusBadRequest, apiError{Error: "as_of: " + err.Error(), Code: "bad_request", Field: "as_of"})
 		return 0, false, false
 	}
-	return t.UnixNano(), true, true
+	return ts, true, true
 }
 
 // stateAt serves fn from the current state, or from the time machine when

@@ -1,8 +1,6 @@
 package workload
 
 import (
-	"github.com/tape-ledger/tape/internal/testkit"
-
 	"bufio"
 	"bytes"
 	"encoding/csv"
@@ -16,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tape-ledger/tape/internal/testkit"
 )
 
 const (

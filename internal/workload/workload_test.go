@@ -1,8 +1,6 @@
 package workload
 
 import (
-	"github.com/tape-ledger/tape/internal/testkit"
-
 	"bufio"
 	"bytes"
 	"encoding/json"
@@ -11,6 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/tape-ledger/tape/internal/testkit"
 )
 
 const testLines = 20_000
