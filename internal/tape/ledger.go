@@ -258,7 +258,7 @@ func (c *chain) check(payload []byte, rec *Record, pos journal.Position) error {
 	if bad := ledgercore.VerifyChain(rec.Events, c.event); bad >= 0 {
 		return fmt.Errorf("tape record at %s: event seq %d: event hash chain broken", pos, rec.Events[bad].Seq)
 	}
-	c.seq, c.record, c.event = rec.LastSeq(), rec.Hash(), rec.Events[len(rec.Events)-1].Hash
+	c.seq, c.record, c.event = rec.LastSeq(), rec.hash(payload), rec.Events[len(rec.Events)-1].Hash
 	return nil
 }
 

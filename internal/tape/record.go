@@ -28,6 +28,8 @@ type Record struct {
 	Prev     [32]byte
 	Command  ledgercore.Command
 	Events   []ledgercore.Event
+
+	headLen int // bytes of the encoded head, set by appendRecord and decodeRecord
 }
 
 // LastSeq is the seq of the record's last event.
@@ -45,7 +47,9 @@ func appendRecordHead(b []byte, r *Record) []byte {
 
 // appendRecord encodes r.
 func appendRecord(b []byte, r *Record) []byte {
+	start := len(b)
 	b = appendRecordHead(b, r)
+	r.headLen = len(b) - start
 	b = binary.AppendUvarint(b, uint64(len(r.Events)))
 	for i := range r.Events {
 		b = ledgercore.AppendEvent(b, &r.Events[i])
@@ -53,12 +57,13 @@ func appendRecord(b []byte, r *Record) []byte {
 	return b
 }
 
-// Hash is what the next record's Prev must be: SHA-256 of the record's head
+// hash is what the next record's Prev must be: SHA-256 of the record's head
 // and its last event's hash, which already commits to every event of the
-// record through the event chain.
-func (r *Record) Hash() [32]byte {
-	var buf [256]byte
-	b := appendRecordHead(buf[:0], r)
+// record through the event chain. payload is the record's encoding (from
+// appendRecord or the tape), whose head is not encoded again.
+func (r *Record) hash(payload []byte) [32]byte {
+	var buf [512]byte
+	b := append(buf[:0], payload[:r.headLen]...)
 	b = append(b, r.Events[len(r.Events)-1].Hash[:]...)
 	return sha256.Sum256(b)
 }
@@ -84,6 +89,7 @@ func decodeRecord(b []byte, r *Record) error {
 	}
 	r.Command = cmd
 	off += n
+	r.headLen = off
 	count, n := binary.Uvarint(b[off:])
 	if n <= 0 || count == 0 || count > eventsPerRecordMax {
 		return fmt.Errorf("%w: event count", errRecord)

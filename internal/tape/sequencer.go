@@ -299,7 +299,7 @@ func (l *Ledger) decide(g *group, cmd *ledgercore.Command, ts int64) Result {
 	g.buf = appendRecord(g.buf, &rec)
 	payload := g.buf[start:len(g.buf):len(g.buf)]
 	g.payloads = append(g.payloads, payload)
-	g.records = append(g.records, pendingRecord{firstSeq: env.Seq, hash: rec.Hash()})
+	g.records = append(g.records, pendingRecord{firstSeq: env.Seq, hash: rec.hash(payload)})
 	for i := range events {
 		ledgercore.Apply(s, &events[i])
 	}

@@ -264,7 +264,7 @@ func TestVerifyFindsForgedRecord(t *testing.T) {
 		}
 		recs[i].Prev = prevRecord
 		p := appendRecord(nil, &recs[i])
-		prevRecord = recs[i].Hash()
+		prevRecord = recs[i].hash(p)
 		payloads = append(payloads, p)
 	}
 	forgedDir := t.TempDir()
