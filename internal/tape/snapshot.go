@@ -132,7 +132,12 @@ func appendSnapHeader(b []byte, m *snapMeta) []byte {
 // snapIndexMax bounds the index entries a header may claim.
 const snapIndexMax = 1 << 28
 
-// readSnapMeta reads and checks a snapshot's header (not its state).
+// snapHeadBytes is the fixed part of a snapshot header, before the index.
+const snapHeadBytes = 8 + 4 + 8*4 + 32 + 1 + 8
+
+// readSnapMeta reads the fixed part of a snapshot's header: enough to list
+// and choose snapshots without reading their indexes or states.
+// loadSnapshotState reads the rest and checks the header's checksum.
 func readSnapMeta(path string) (*snapMeta, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -143,10 +148,8 @@ func readSnapMeta(path string) (*snapMeta, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := bufio.NewReaderSize(f, 1<<20)
-	const fixed = 8 + 4 + 8*4 + 32 + 1 + 8
-	head := make([]byte, fixed)
-	if _, err := io.ReadFull(r, head); err != nil {
+	head := make([]byte, snapHeadBytes)
+	if _, err := io.ReadFull(f, head); err != nil {
 		return nil, fmt.Errorf("snapshot %s: header: %w", path, err)
 	}
 	if string(head[:8]) != snapMagic || binary.LittleEndian.Uint32(head[8:]) != snapVersion {
@@ -160,33 +163,16 @@ func readSnapMeta(path string) (*snapMeta, error) {
 	copy(m.LastHash[:], head[44:76])
 	m.DayClose = head[76] == 1
 	n := binary.LittleEndian.Uint64(head[77:])
-	if n > snapIndexMax || int64(n)*24+fixed > st.Size() {
+	if n > snapIndexMax || int64(n)*24+snapHeadBytes+4 > st.Size() {
 		return nil, fmt.Errorf("snapshot %s: index of %d entries does not fit the file", path, n)
 	}
-	idx := make([]byte, n*24)
-	if _, err := io.ReadFull(r, idx); err != nil {
-		return nil, fmt.Errorf("snapshot %s: index: %w", path, err)
-	}
-	m.Index = make([]indexEntry, n)
-	for i := range m.Index {
-		b := idx[i*24:]
-		m.Index[i] = indexEntry{Seq: binary.LittleEndian.Uint64(b), Pos: journal.Position{
-			Segment: binary.LittleEndian.Uint64(b[8:]), Offset: int64(binary.LittleEndian.Uint64(b[16:]))}}
-	}
-	m.coreAt = int64(fixed) + int64(n)*24
-	// The header's checksum sits in the file's last 4 bytes.
-	var crc [4]byte
-	if _, err := f.ReadAt(crc[:], st.Size()-4); err != nil {
-		return nil, fmt.Errorf("snapshot %s: checksum: %w", path, err)
-	}
-	if crc32.Checksum(append(head, idx...), castagnoli) != binary.LittleEndian.Uint32(crc[:]) {
-		return nil, fmt.Errorf("snapshot %s: header checksum mismatch", path)
-	}
+	m.coreAt = snapHeadBytes + int64(n)*24
 	return m, nil
 }
 
-// loadSnapshotState decodes the state part of a snapshot and checks that it
-// is the state the header names.
+// loadSnapshotState reads a whole snapshot: it checks the header's checksum,
+// fills m.Index, and decodes the state, checking that it is the state the
+// header names.
 func loadSnapshotState(m *snapMeta) (*ledgercore.State, error) {
 	b, err := os.ReadFile(m.Path)
 	if err != nil {
@@ -194,6 +180,16 @@ func loadSnapshotState(m *snapMeta) (*ledgercore.State, error) {
 	}
 	if int64(len(b)) < m.coreAt+4 {
 		return nil, fmt.Errorf("snapshot %s: truncated", m.Path)
+	}
+	if crc32.Checksum(b[:m.coreAt], castagnoli) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
+		return nil, fmt.Errorf("snapshot %s: header checksum mismatch", m.Path)
+	}
+	idx := b[snapHeadBytes:m.coreAt]
+	m.Index = make([]indexEntry, len(idx)/24)
+	for i := range m.Index {
+		e := idx[i*24:]
+		m.Index[i] = indexEntry{Seq: binary.LittleEndian.Uint64(e), Pos: journal.Position{
+			Segment: binary.LittleEndian.Uint64(e[8:]), Offset: int64(binary.LittleEndian.Uint64(e[16:]))}}
 	}
 	s, err := ledgercore.DecodeSnapshot(b[m.coreAt : len(b)-4])
 	if err != nil {
