@@ -73,15 +73,6 @@ func (s *State) Asset(code string) (Asset, bool) {
 	return *a, true
 }
 
-// Pending returns the open pending transfer with the given id.
-func (s *State) Pending(id string) (Pending, bool) {
-	p, ok := s.pendings[id]
-	if !ok {
-		return Pending{}, false
-	}
-	return *p, true
-}
-
 // CommandSeq returns the seq of the command with the given id, if any.
 func (s *State) CommandSeq(id string) (uint64, bool) {
 	e, ok := s.ids.get(id)
@@ -216,29 +207,4 @@ func assertLimits(a *Account, seq uint64) {
 			panic("BUG: credits exceed debits on " + a.ID + " at seq " + u64s(seq))
 		}
 	}
-}
-
-// Clone returns a deep copy of the state that shares nothing mutable.
-func (s *State) Clone() *State {
-	c := &State{
-		Seq: s.Seq, Ts: s.Ts, LastHash: s.LastHash, ClosedDay: s.ClosedDay,
-		assets:   make(map[string]*Asset, len(s.assets)),
-		accounts: make(map[string]*Account, len(s.accounts)),
-		pendings: make(map[string]*Pending, len(s.pendings)),
-		ids:      newIDIndex(s.ids.log.n),
-	}
-	s.ids.log.each(func(e *idEntry) { c.ids.add(string(s.ids.log.idBytes(e)), *e) })
-	for k, v := range s.assets {
-		a := *v
-		c.assets[k] = &a
-	}
-	for k, v := range s.accounts {
-		a := *v
-		c.accounts[k] = &a
-	}
-	for k, v := range s.pendings {
-		p := *v
-		c.pendings[k] = &p
-	}
-	return c
 }

@@ -21,13 +21,6 @@ func framed(body string) string {
 	return head + body + "10=" + pad3(checksum(soh(head+body))) + "|"
 }
 
-// reframe frames a readable body keeping its bytes as given, with CheckSum
-// recomputed after BodyLength is set to bodyLen.
-func reframe(body string, bodyLen int) string {
-	head := "8=FIX.4.4|9=" + strconv.Itoa(bodyLen) + "|"
-	return head + body + "10=" + pad3(checksum(soh(head+body))) + "|"
-}
-
 // sessionMessages reads testdata/session.fix: the venue's messages, each
 // with the bytes it was sent as.
 func sessionMessages(t testing.TB) [][]byte {

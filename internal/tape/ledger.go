@@ -1,7 +1,6 @@
 package tape
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -324,14 +323,4 @@ func (l *Ledger) Failed() error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	return l.failed
-}
-
-// waitCtx waits for ch or ctx.
-func waitCtx(ctx context.Context, ch <-chan struct{}) error {
-	select {
-	case <-ch:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

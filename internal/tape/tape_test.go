@@ -57,15 +57,6 @@ func transfer(id, d, c, amount string) ledgercore.Command {
 	return ledgercore.Command{Kind: ledgercore.CmdTransfer, ID: id, Debit: d, Credit: c, Asset: "USD", Amount: amount}
 }
 
-func balance(t *testing.T, l *Ledger, acct string) string {
-	var out string
-	l.View(func(s *ledgercore.State) {
-		a, _ := s.Account(acct)
-		out = a.Balance.Decimal(2)
-	})
-	return out
-}
-
 func TestSubmitRecoverAndIdempotencyAcrossRestart(t *testing.T) {
 	dir, clock := t.TempDir(), newClock()
 	l := openTest(t, dir, clock, 1000)
