@@ -21,7 +21,7 @@ import (
 // batchRowsMax is the most rows a builder holds before its caller must flush
 // it with NewRecord: big enough that per-batch costs vanish, small enough
 // that a batch of the widest table stays a few MB.
-const batchRowsMax = 1 << 16
+const batchRowsMax = 1 << 18
 
 // eventRowsMax is the most rows one event adds to the events table.
 const eventRowsMax = 2

@@ -134,15 +134,18 @@ type Table struct {
 	Name   string
 	Schema *arrow.Schema
 	Key    []string // key columns, in key order
+	// SeqColumn is the uint64 column a stream's watermark counts (see
+	// CheckKeys); "" for the watermarks table itself.
+	SeqColumn string
 }
 
 // The tables, in the order Tables returns them.
 var (
-	EventsTable     = Table{Name: "events", Schema: EventsSchema, Key: []string{"seq", "leg"}}
-	AccountsTable   = Table{Name: "accounts", Schema: AccountsSchema, Key: []string{"account"}}
-	SnapshotsTable  = Table{Name: "snapshots", Schema: SnapshotsSchema, Key: []string{"day", "account"}}
-	TradesTable     = Table{Name: "trades", Schema: TradesSchema, Key: []string{"source", "source_seq"}}
-	QuotesTable     = Table{Name: "quotes", Schema: QuotesSchema, Key: []string{"source", "source_seq"}}
+	EventsTable     = Table{Name: "events", Schema: EventsSchema, Key: []string{"seq", "leg"}, SeqColumn: "seq"}
+	AccountsTable   = Table{Name: "accounts", Schema: AccountsSchema, Key: []string{"account"}, SeqColumn: "opened_seq"}
+	SnapshotsTable  = Table{Name: "snapshots", Schema: SnapshotsSchema, Key: []string{"day", "account"}, SeqColumn: "seq"}
+	TradesTable     = Table{Name: "trades", Schema: TradesSchema, Key: []string{"source", "source_seq"}, SeqColumn: "source_seq"}
+	QuotesTable     = Table{Name: "quotes", Schema: QuotesSchema, Key: []string{"source", "source_seq"}, SeqColumn: "source_seq"}
 	WatermarksTable = Table{Name: "watermarks", Schema: WatermarksSchema, Key: []string{"stream"}}
 )
 

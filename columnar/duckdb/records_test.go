@@ -111,12 +111,12 @@ var testRows = map[string][][]any{
 		{int32(20458), u64Max, "bob", "BTC", moneyMin, "0.000000000000000001", moneyMax, filled(0x00)},
 	},
 	"trades": {
-		{tsSample, "BTC-USD", tickMax, tickMin, "B", "t-1", "X", "feed", uint64(0)},
-		{int64(-1), "ÉTH/€", "0.00000001", "-0.00000001", "S", "t-2 🚀", "venue 'q'", "feed", u64Max},
+		{tsSample, "BTC-USD", tickMax, tickMin, "B", "t-1", "X", "feed", uint64(1)},
+		{int64(-1), "ÉTH/€", "0.00000001", "-0.00000001", "S", "t-2 🚀", "venue 'q'", "feed", uint64(5)},
 	},
 	"quotes": {
 		{tsSample, "BTC-USD", tickMin, tickMax, "0.00000001", "0", "X", "feed", uint64(1)},
-		{tsSample + 999, "ÉTH/€", "1.5", "1.50000001", tickMax, tickMin, "V", "feed", u64Max},
+		{tsSample + 999, "ÉTH/€", "1.5", "1.50000001", tickMax, tickMin, "V", "feed", uint64(2)},
 	},
 }
 

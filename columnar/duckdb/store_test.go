@@ -17,6 +17,13 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
+// testStreams and testUpTo are the stream and watermark of a write of testRows.
+var (
+	testStreams = map[string]string{"events": "events", "accounts": "accounts", "snapshots": "snapshots",
+		"trades": "trades/feed", "quotes": "quotes/feed"}
+	testUpTo = map[string]uint64{"events": 4, "accounts": u64Max, "snapshots": u64Max, "trades": 5, "quotes": 2}
+)
+
 var tableKeys = map[string]string{
 	"events":    "seq, leg",
 	"accounts":  "account",
@@ -115,7 +122,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			rec := buildRecord(t, schema, testRows[name])
 			defer rec.Release()
-			if skipped := mustWrite(t, s, name, rec, name+"/test", 10); skipped {
+			if skipped := mustWrite(t, s, name, rec, testStreams[name], testUpTo[name]); skipped {
 				t.Fatal("first write skipped")
 			}
 			gotSchema, got := queryAll(t, s, "SELECT * FROM "+name+" ORDER BY "+tableKeys[name])
@@ -193,12 +200,12 @@ func TestWriteExactlyOnce(t *testing.T) {
 func TestWriteFailureLeavesNothing(t *testing.T) {
 	s := openTest(t, tempDB(t))
 	schema := contractSchemas["events"]
-	first := buildRecord(t, schema, testRows["events"][:2])
+	first := buildRecord(t, schema, testRows["events"][:3])
 	defer first.Release()
 	mustWrite(t, s, "events", first, "events", 2)
 
 	floatSchema := schemaOf("ts", tsNS, false, "sym", utf8s, false, "px", arrow.PrimitiveTypes.Float64, false)
-	nullHash := append([]any{}, testRows["events"][2]...)
+	nullHash := append([]any{}, testRows["events"][4]...)
 	nullHash[len(nullHash)-1] = nil
 	usTS := arrow.NewSchema(append([]arrow.Field{}, schema.Fields()...), nil)
 	cases := []struct {
@@ -207,8 +214,8 @@ func TestWriteFailureLeavesNothing(t *testing.T) {
 		rec   arrow.RecordBatch
 		want  error // nil: any database error
 	}{
-		{"key already stored", "events", buildRecord(t, schema, testRows["events"][1:3]), nil},
-		{"key twice in the batch", "events", buildRecord(t, schema, [][]any{testRows["events"][2], testRows["events"][2]}), nil},
+		{"key already stored", "events", buildRecord(t, schema, testRows["events"][2:4]), ErrInvalidBatch},
+		{"key twice in the batch", "events", buildRecord(t, schema, [][]any{testRows["events"][3], testRows["events"][3]}), ErrInvalidBatch},
 		{"null in NOT NULL", "events", buildRecord(t, schema, [][]any{testRows["events"][3], nullHash}), nil},
 		{"float price", "trades", buildRecord(t, floatSchema, [][]any{{tsSample, "X", 1.5}}), ErrSchemaMismatch},
 		{"microsecond ts", "events", buildRecord(t, withType(usTS, 2, &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}), testRows["events"][2:3]), ErrSchemaMismatch},
@@ -227,15 +234,15 @@ func TestWriteFailureLeavesNothing(t *testing.T) {
 				t.Errorf("error %v, want %v", err, tc.want)
 			}
 			t.Log(err)
-			if n := count(t, s, "events"); n != 2 {
-				t.Errorf("events has %d rows, want 2", n)
+			if n := count(t, s, "events"); n != 3 {
+				t.Errorf("events has %d rows, want 3", n)
 			}
 			if w := watermark(t, s, "events"); w != 2 {
 				t.Errorf("watermark %d, want 2", w)
 			}
 		})
 	}
-	rest := buildRecord(t, schema, testRows["events"][2:])
+	rest := buildRecord(t, schema, testRows["events"][3:])
 	defer rest.Release()
 	if skipped := mustWrite(t, s, "events", rest, "events", 4); skipped {
 		t.Fatal("write after failures skipped")
@@ -331,7 +338,7 @@ func TestQueryReadOnly(t *testing.T) {
 	s := openTest(t, tempDB(t))
 	rec := buildRecord(t, contractSchemas["accounts"], testRows["accounts"])
 	defer rec.Release()
-	mustWrite(t, s, "accounts", rec, "events", 1)
+	mustWrite(t, s, "accounts", rec, "accounts", u64Max)
 	for _, q := range []string{
 		"DELETE FROM accounts",
 		"INSERT INTO accounts SELECT * FROM accounts",
@@ -379,7 +386,7 @@ func TestReaderSnapshotAndClose(t *testing.T) {
 	}
 	second := buildRecord(t, schema, testRows["trades"][1:])
 	defer second.Release()
-	mustWrite(t, s, "trades", second, "trades/feed", 2)
+	mustWrite(t, s, "trades", second, "trades/feed", 5)
 
 	closed := make(chan error, 1)
 	go func() { closed <- s.Close() }()
@@ -433,7 +440,7 @@ func TestRandomStringsAndSlices(t *testing.T) {
 	}
 	rows := make([][]any, rowsN)
 	for i := range rows {
-		rows[i] = []any{int64(rng.Uint64() >> 1), runes(), tickMax, tickMin, runes(), runes(), runes(), "feed", uint64(i + 1)}
+		rows[i] = []any{int64(rng.Uint64() >> 1), runes(), tickMax, tickMin, []string{"B", "S"}[i%2], runes(), runes(), "feed", uint64(i + 1)}
 	}
 	s := openTest(t, tempDB(t))
 	rec := buildRecord(t, contractSchemas["trades"], rows)

@@ -7,10 +7,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/tape-ledger/tape/columnar"
 )
 
 var (
@@ -25,7 +28,7 @@ var (
 var dataTables = []string{"events", "accounts", "snapshots", "trades", "quotes"}
 
 // hashBytes is the width of every BLOB column: the contract's BLOBs are all fixed_size_binary(32) hashes,
-// and the DDL checks their length.
+// a width the Arrow type enforces before a batch reaches DuckDB.
 const hashBytes = 32
 
 // utcZone is the zone of every contract timestamp.
@@ -34,6 +37,7 @@ const utcZone = "UTC"
 // table is one data table as the database defines it.
 type table struct {
 	name      string
+	contract  columnar.Table
 	schema    *arrow.Schema // the batch schema Write accepts: the contract's Arrow types, in column order
 	scan      *arrow.Schema // schema with zones dropped from timestamps: what DuckDB reads as TIMESTAMP_NS
 	insertSQL string
@@ -88,8 +92,10 @@ func newTable(name string, fields []arrow.Field) *table {
 		scanFields[i] = f
 		scanFields[i].Type = zoneless(f.Type)
 	}
+	i := slices.IndexFunc(columnar.Tables(), func(t columnar.Table) bool { return t.Name == name })
 	return &table{
 		name:      name,
+		contract:  columnar.Tables()[i],
 		schema:    arrow.NewSchema(fields, nil),
 		scan:      arrow.NewSchema(scanFields, nil),
 		insertSQL: "INSERT INTO " + name + " SELECT * FROM " + batchView,

@@ -14,6 +14,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	duckdbgo "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/tape-ledger/tape/columnar"
 )
 
 // Limits enforced by Write.
@@ -29,9 +31,11 @@ var ErrInvalidBatch = errors.New("invalid batch")
 // watermark of stream to upTo; if the stream's watermark is already at or past upTo it changes nothing and
 // reports skipped. A failed batch leaves no row and the watermark where it was.
 //
-// rec must have exactly the table's columns, in order, with the Arrow types of columnar/SCHEMAS.md; the
-// caller keeps ownership of rec. upTo is the highest seq (or source_seq) the batch carries and must be > 0:
-// 0 is the watermark of a stream never written.
+// rec must have exactly the table's columns, in order, with the Arrow types of columnar/SCHEMAS.md, and
+// pass columnar.Validate; the caller keeps ownership of rec. upTo is the highest seq (or source_seq) the
+// batch carries and must be > 0: 0 is the watermark of a stream never written. stream is the table's name
+// for the ledger tables and "<table>/<source>" for ticks; the batch's keys must be increasing and above the
+// watermark (columnar.CheckKeys), which is what makes a write exactly once without a unique index.
 func (s *Store) Write(ctx context.Context, tableName string, rec arrow.RecordBatch, stream string, upTo uint64) (skipped bool, err error) {
 	t, err := s.checkWrite(tableName, rec, stream, upTo)
 	if err != nil {
@@ -72,6 +76,9 @@ func (s *Store) checkWrite(tableName string, rec arrow.RecordBatch, stream strin
 	}
 	if err := t.check(rec.Schema()); err != nil {
 		return nil, fmt.Errorf("duckdb: write %s: %w", tableName, err)
+	}
+	if err := columnar.Validate(t.contract, rec); err != nil {
+		return nil, fmt.Errorf("duckdb: write %s: %w: %w", tableName, ErrInvalidBatch, err)
 	}
 	return t, nil
 }
@@ -134,6 +141,9 @@ func (w *writer) write(ctx context.Context, t *table, rec arrow.RecordBatch, str
 	}
 	if mark >= upTo {
 		return true, nil
+	}
+	if err := columnar.CheckKeys(t.contract, rec, stream, mark, upTo); err != nil {
+		return false, fmt.Errorf("%w: %w", ErrInvalidBatch, err)
 	}
 	if err := w.insert(ctx, t, rec); err != nil {
 		return false, err

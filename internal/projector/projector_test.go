@@ -5,13 +5,16 @@ package projector
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/tape-ledger/tape/columnar"
 	"github.com/tape-ledger/tape/columnar/duckdb"
 	"github.com/tape-ledger/tape/ingest"
 	"github.com/tape-ledger/tape/internal/tape"
@@ -141,6 +144,76 @@ func TestProjectExactlyOnce(t *testing.T) {
 	if n := queryInt(t, st, "SELECT count(*) FROM accounts"); int(n) != accounts {
 		t.Fatalf("%d accounts stored, ledger has %d", n, accounts)
 	}
+	checkSnapshots(t, l, st)
+}
+
+// checkSnapshots compares the snapshots table with the ledger's state at
+// every day close: one row per account, same balance and pending amounts.
+func checkSnapshots(t *testing.T, l *tape.Ledger, st *duckdb.Store) {
+	t.Helper()
+	events, err := l.Events(1, tape.EventsMax)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closes := 0
+	for seq := uint64(1); seq <= l.Seq(); seq += uint64(len(events)) {
+		if events, err = l.Events(seq, tape.EventsMax); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			if e.Kind != ledgercore.EvDayClosed {
+				continue
+			}
+			closes++
+			state, err := l.StateAt(tape.AsOf{Seq: e.Seq})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{}
+			for _, a := range state.Accounts() {
+				asset, _ := state.Asset(a.Asset)
+				want[a.ID] = strings.Join([]string{columnar.Money(a.Balance, asset.Scale).ToString(18),
+					columnar.Money(a.DebitsPending, asset.Scale).ToString(18),
+					columnar.Money(a.CreditsPending, asset.Scale).ToString(18), hex.EncodeToString(e.StateHash[:])}, " ")
+			}
+			got := snapshotRows(t, st, e.Seq)
+			if len(got) != len(want) {
+				t.Fatalf("day close seq %d: %d snapshot rows, ledger has %d accounts", e.Seq, len(got), len(want))
+			}
+			for id, w := range want {
+				if got[id] != w {
+					t.Fatalf("day close seq %d, account %s: store %q, ledger %q", e.Seq, id, got[id], w)
+				}
+			}
+		}
+	}
+	if closes < 2 {
+		t.Fatalf("the workload closed %d days; the test needs at least 2", closes)
+	}
+	if n := queryInt(t, st, "SELECT count(DISTINCT seq) FROM snapshots"); int(n) != closes {
+		t.Fatalf("snapshots hold %d day closes, the tape %d", n, closes)
+	}
+}
+
+func snapshotRows(t *testing.T, st *duckdb.Store, seq uint64) map[string]string {
+	r, err := st.Query(context.Background(), `SELECT account, CAST(balance AS VARCHAR) || ' ' ||
+		CAST(debits_pending AS VARCHAR) || ' ' || CAST(credits_pending AS VARCHAR) || ' ' || lower(hex(state_hash))
+		FROM snapshots WHERE seq = ?`, seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Release()
+	rows := map[string]string{}
+	for r.Next() {
+		ids, vals := r.RecordBatch().Column(0).(*array.String), r.RecordBatch().Column(1).(*array.String)
+		for i := range ids.Len() {
+			rows[strings.Clone(ids.Value(i))] = strings.Clone(vals.Value(i)) // the batch aliases DuckDB's memory
+		}
+	}
+	if r.Err() != nil {
+		t.Fatal(r.Err())
+	}
+	return rows
 }
 
 // balanceFromStore is the as-of lookup: the last leg of the account.
