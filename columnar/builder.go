@@ -19,9 +19,10 @@ import (
 // used and released on any goroutine.
 
 // batchRowsMax is the most rows a builder holds before its caller must flush
-// it with NewRecord: big enough that per-batch costs vanish, small enough
-// that a batch of the widest table stays a few MB.
-const batchRowsMax = 1 << 18
+// it with NewRecord: two of DuckDB's 122,880-row groups, so a batch goes
+// into the database file as whole row groups, one per thread, rather than
+// through the WAL (about 65 MB for the widest table, the events).
+const batchRowsMax = 2 * 122_880
 
 // eventRowsMax is the most rows one event adds to the events table.
 const eventRowsMax = 2

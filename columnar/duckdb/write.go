@@ -24,6 +24,10 @@ const (
 	streamBytesMax = 256     // bytes of a stream name
 )
 
+// rowGroupRows is DuckDB's row group size: a batch is shown to DuckDB in slices of this many rows, which
+// its parallel insert turns into whole row groups, one per thread.
+const rowGroupRows = 122_880
+
 // ErrInvalidBatch reports a Write refused before it reached the database.
 var ErrInvalidBatch = errors.New("invalid batch")
 
@@ -119,7 +123,12 @@ func newWriter(ctx context.Context, connector *duckdbgo.Connector) (*writer, err
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("arrow on writer: %w", err), conn.Close())
 	}
-	return &writer{conn: conn, arrow: ar}, nil
+	w := &writer{conn: conn, arrow: ar}
+	// Lets an insert run on every thread (see insert). Only this session: queries keep their order.
+	if err := w.exec(ctx, `SET SESSION preserve_insertion_order = false`); err != nil {
+		return nil, errors.Join(fmt.Errorf("writer settings: %w", err), conn.Close())
+	}
+	return w, nil
 }
 
 func (w *writer) close() error { return w.conn.Close() }
@@ -166,8 +175,21 @@ func (w *writer) write(ctx context.Context, t *table, rec arrow.RecordBatch, str
 // The view is read exactly once and whole (SELECT *): the stream cannot be rewound, and DuckDB 1.5's
 // C-API Arrow scan maps a projected subset of columns onto the wrong arrays (wrong values, or a crash on
 // string columns). The row count check after the insert catches a stream read short.
+//
+// The stream hands the batch over in row-group slices: with preserve_insertion_order off, DuckDB's two
+// threads then convert and compress a row group each, which raises a trades insert from ~0.55x to ~0.9x
+// of its own CREATE TABLE AS from Parquet.
 func (w *writer) insert(ctx context.Context, t *table, rec arrow.RecordBatch) error {
-	reader, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
+	var parts []arrow.RecordBatch
+	for off := int64(0); off < rec.NumRows(); off += rowGroupRows {
+		parts = append(parts, rec.NewSlice(off, min(off+rowGroupRows, rec.NumRows())))
+	}
+	defer func() {
+		for _, p := range parts {
+			p.Release()
+		}
+	}()
+	reader, err := array.NewRecordReader(rec.Schema(), parts)
 	if err != nil {
 		panic(fmt.Sprintf("BUG: record reader over its own schema: %v", err))
 	}
