@@ -82,7 +82,7 @@ func MinorUnits(n decimal128.Num, scale uint8) (ledgercore.Amount, error) {
 	}
 	mag := n.Abs() // the most negative Num stays negative: caught below
 	if mag.Sign() < 0 || mag.Greater(moneyMax) {
-		return ledgercore.Amount{}, fmt.Errorf("%w: %s does not fit decimal128(38, 18)", ErrDecimalOverflow, numText(n, moneyScale))
+		return ledgercore.Amount{}, fmt.Errorf("%w: %s does not fit decimal128(38, 18)", ErrDecimalOverflow, DecimalText(n, moneyScale))
 	}
 	d := pow10[moneyScale-scale]
 	hi := uint64(mag.HighBits())
@@ -90,12 +90,12 @@ func MinorUnits(n decimal128.Num, scale uint8) (ledgercore.Amount, error) {
 	qlo, rem := bits.Div64(r, mag.LowBits(), d)
 	if rem != 0 {
 		return ledgercore.Amount{}, fmt.Errorf("%w: %s is not a whole number of minor units at scale %d",
-			ErrScaleExceeded, numText(n, moneyScale), scale)
+			ErrScaleExceeded, DecimalText(n, moneyScale), scale)
 	}
 	a, ok := ledgercore.AmountFromParts(int64(qhi), qlo)
 	if !ok || !a.Within(ledgercore.AmountMaxFor(scale)) {
 		return ledgercore.Amount{}, fmt.Errorf("%w: %s is beyond %d integer digits",
-			ErrDecimalOverflow, numText(n, moneyScale), ledgercore.IntegerDigitsMax)
+			ErrDecimalOverflow, DecimalText(n, moneyScale), ledgercore.IntegerDigitsMax)
 	}
 	if n.Sign() < 0 {
 		a = a.Neg()
@@ -159,7 +159,7 @@ func ParseTickDecimal(text string) (decimal128.Num, error) {
 
 // numText returns n as exact decimal text with scale fractional digits, for
 // error messages. (Num.BigInt truncates on 32-bit machines.)
-func numText(n decimal128.Num, scale int) string {
+func DecimalText(n decimal128.Num, scale int) string {
 	hi, lo := uint64(n.HighBits()), n.LowBits()
 	neg := n.Sign() < 0
 	if neg { // two's complement magnitude; the most negative Num stays 2^127

@@ -215,7 +215,7 @@ func checkMoney(t *testing.T, at string, m *array.Decimal128, r int, want ledger
 		wantText += "."
 	}
 	wantText += strings.Repeat("0", moneyScale-int(scale))
-	if gotText := numText(m.Value(r), moneyScale); gotText != wantText {
+	if gotText := DecimalText(m.Value(r), moneyScale); gotText != wantText {
 		t.Fatalf("%s: %s, want %s", at, gotText, wantText)
 	}
 }

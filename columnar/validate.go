@@ -174,7 +174,7 @@ func decimalDefect(a *array.Decimal128, dt *arrow.Decimal128Type) (int64, string
 	for i := range values {
 		v := values[i]
 		if (v.Greater(limit) || v.Less(low)) && a.IsValid(i) {
-			return int64(i), "value " + numText(v, int(dt.Scale)) + " does not fit " + typeName(dt)
+			return int64(i), "value " + DecimalText(v, int(dt.Scale)) + " does not fit " + typeName(dt)
 		}
 	}
 	return -1, ""

@@ -10,15 +10,19 @@ import (
 const usage = `tape — a deterministic, event-sourced ledger
 
 Usage:
-  tape serve   --data DIR [--listen 127.0.0.1:7070]       run the HTTP API
+  tape serve   --data DIR [--listen 127.0.0.1:7070] [--store URL]
+                                                          run the HTTP API, projecting into the store
   tape apply   --data DIR FILE|-                          load NDJSON commands (keeps their ts)
   tape replay  --data DIR [--until-seq N | --until-ts T]  the time machine: state at an instant
   tape verify  --data DIR                                 re-execute and replay the whole tape
-  tape project --data DIR [--store duckdb:///file]        write the tape's events into the column store
-  tape sql     [--store duckdb:///file] "SELECT ..."      query the column store (--format table|csv)
+  tape project --data DIR [--store URL]                   write the tape's events into the column store
+  tape sql     [--store URL] [--format table|csv|json|arrow] "SELECT ..."
   tape gen commands --seed S --n N [--days D]             write a deterministic NDJSON workload
   tape gen ticks --seed S [--symbols N] [--days D] [--rate R] [--format csv|ndjson] --out PREFIX
                                                           write deterministic trades and quotes
+
+Stores (--store): duckdb:///path/file.duckdb (default: DIR/tape.duckdb) or
+clickhouse://[user:password@]host:9000/db[?layout=single|cluster&cluster=NAME].
 
 Run 'tape COMMAND -h' for a command's flags.
 `

@@ -5,6 +5,9 @@ package main
 import (
 	"errors"
 	"log/slog"
+
+	"github.com/tape-ledger/tape/internal/server"
+	"github.com/tape-ledger/tape/internal/tape"
 )
 
 var errNoStore = errors.New("this tape was built without the column store: build it with -tags duckdb_arrow (make build does)")
@@ -12,3 +15,15 @@ var errNoStore = errors.New("this tape was built without the column store: build
 func project([]string, *slog.Logger) error { return errNoStore }
 
 func sqlCommand([]string) error { return errNoStore }
+
+const storeFlagHelp = "column store (this build has none: build with -tags duckdb_arrow)"
+
+// startProjection without the column store: serve runs without projecting,
+// unless a store was asked for.
+func startProjection(storeURL, _ string, _ *tape.Ledger, log *slog.Logger, _ *server.Metrics) (func() error, error) {
+	if storeURL != "" {
+		return nil, errNoStore
+	}
+	log.Warn("built without the column store: events are not projected")
+	return func() error { return nil }, nil
+}

@@ -26,6 +26,7 @@ func serve(args []string, log *slog.Logger) error {
 	bodyMax := fs.Int64("body-max", server.BodyBytesMaxDefault, "largest request body in bytes")
 	perRequest := fs.Int("commands-max", server.CommandsPerRequestMaxDefault, "most commands in one request")
 	snapEvery := fs.Uint64("snapshot-every", tape.SnapshotEveryDefault, "commands between snapshots")
+	storeURL := fs.String("store", "", storeFlagHelp+`; "none": no projection`)
 	fs.Parse(args)
 	if *perRequest < 1 || *perRequest > tape.SubmitCommandsMax {
 		return fmt.Errorf("--commands-max must be 1..%d", tape.SubmitCommandsMax)
@@ -36,12 +37,17 @@ func serve(args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	stopProjection := func() error { return nil }
+	if *storeURL != "none" {
+		if stopProjection, err = startProjection(*storeURL, *data, l, log, metrics); err != nil {
+			return errors.Join(err, l.Close())
+		}
+	}
 	srv := server.New(server.Config{Token: os.Getenv("TAPE_TOKEN"), BodyBytesMax: *bodyMax,
 		CommandsPerRequestMax: *perRequest, Rate: *rate, Burst: *burst}, l, log, metrics)
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
-		l.Close()
-		return err
+		return errors.Join(err, stopProjection(), l.Close())
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	log.Info("serving", "listen", ln.Addr().String(), "data", *data, "seq", l.Seq(), "auth", os.Getenv("TAPE_TOKEN") != "")
@@ -60,5 +66,5 @@ func serve(args []string, log *slog.Logger) error {
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	return errors.Join(err, l.Close())
+	return errors.Join(err, stopProjection(), l.Close())
 }

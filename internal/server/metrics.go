@@ -17,6 +17,9 @@ type Metrics struct {
 	fsync    prometheus.Histogram
 	batch    prometheus.Histogram
 	requests *prometheus.HistogramVec
+
+	projectedSeq       prometheus.Gauge
+	projectionFailures prometheus.Counter
 }
 
 // NewMetrics registers Tape's collectors in a new registry.
@@ -38,8 +41,14 @@ func NewMetrics() *Metrics {
 			Name: "tape_http_request_seconds", Help: "HTTP request latency by route and status code.",
 			Buckets: prometheus.ExponentialBuckets(0.0002, 2, 16),
 		}, []string{"route", "code"}),
+		projectedSeq: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "tape_store_projected_seq", Help: "Highest seq the column store holds (all its tables).",
+		}),
+		projectionFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tape_store_projection_failures_total", Help: "Projection passes that failed (store unreachable, ...) and were retried.",
+		}),
 	}
-	m.Registry.MustRegister(m.commands, m.fsync, m.batch, m.requests,
+	m.Registry.MustRegister(m.commands, m.fsync, m.batch, m.requests, m.projectedSeq, m.projectionFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, s := range []tape.Status{tape.Accepted, tape.Rejected, tape.Duplicate} {
 		m.commands.WithLabelValues(s.String())
@@ -55,6 +64,12 @@ func (m *Metrics) Committed(records int, commands map[tape.Status]int, fsync tim
 	m.fsync.Observe(fsync.Seconds())
 	m.batch.Observe(float64(records))
 }
+
+// Projected records that the column store holds every event up to seq.
+func (m *Metrics) Projected(seq uint64) { m.projectedSeq.Set(float64(seq)) }
+
+// ProjectionFailed counts a failed projection pass.
+func (m *Metrics) ProjectionFailed() { m.projectionFailures.Inc() }
 
 // watchLedger adds gauges that read the ledger when scraped.
 func (m *Metrics) watchLedger(l *tape.Ledger) {

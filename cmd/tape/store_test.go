@@ -1,0 +1,197 @@
+//go:build duckdb_arrow
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+
+	"github.com/tape-ledger/tape/columnar/duckdb"
+)
+
+// projectedSeq scrapes tape_store_projected_seq from the server's metrics.
+func projectedSeq(t *testing.T, addr string) uint64 {
+	t.Helper()
+	resp, err := http.Get(addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "tape_store_projected_seq "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return uint64(f)
+		}
+	}
+	t.Fatal("no tape_store_projected_seq in /metrics")
+	return 0
+}
+
+// waitProjected polls the metrics until the store holds seq.
+func waitProjected(t *testing.T, addr string, seq uint64) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for projectedSeq(t, addr) < seq {
+		if time.Now().After(deadline) {
+			t.Fatalf("the store did not reach seq %d in 60 s (at %d)", seq, projectedSeq(t, addr))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// postWorkload sends the generated commands [from, to) of seed's workload
+// and returns the highest seq acknowledged.
+func postWorkload(t *testing.T, addr string, lines []string) uint64 {
+	t.Helper()
+	var last uint64
+	for len(lines) > 0 {
+		n := min(len(lines), 500)
+		res, err := post(http.DefaultClient, addr, strings.Join(lines[:n], "\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			last = max(last, r.Seq)
+		}
+		lines = lines[n:]
+	}
+	return last
+}
+
+// sqlCSV runs tape sql and returns the CSV rows after the header.
+func sqlCSV(t *testing.T, bin, data, query string) [][]string {
+	t.Helper()
+	out, err := exec.Command(bin, "sql", "--data", data, "--format", "csv", query).Output()
+	if err != nil {
+		t.Fatalf("tape sql %q: %v", query, err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows[1:]
+}
+
+// tape serve follows the tape into its DuckDB file; after a kill -9 it
+// resumes, and the file holds every event exactly once.
+func TestServeProjectsExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the server; skipped with -short")
+	}
+	bin := buildTape(t)
+	data := t.TempDir()
+	gen, err := exec.Command(bin, "gen", "commands", "--seed", "11", "--n", "6000").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(gen)), "\n")
+	// The server sequences with its own clock: drop the file's ts.
+	for i, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatal(err)
+		}
+		delete(m, "ts")
+		b, _ := json.Marshal(m)
+		lines[i] = string(b)
+	}
+
+	srv := startServer(t, bin, data)
+	first := postWorkload(t, srv.addr, lines[:3000])
+	waitProjected(t, srv.addr, first)
+	srv.kill9()
+
+	srv = startServer(t, bin, data)
+	last := postWorkload(t, srv.addr, lines[3000:])
+	waitProjected(t, srv.addr, last)
+	srv.cmd.Process.Signal(syscall.SIGTERM)
+	if err := srv.cmd.Wait(); err != nil {
+		t.Fatalf("tape serve after SIGTERM: %v", err)
+	}
+
+	got := sqlCSV(t, bin, data, `SELECT count(*), count(DISTINCT (seq, leg)), count(DISTINCT seq), max(seq) FROM events`)[0]
+	want := []string{got[1], got[1], fmt.Sprint(last), fmt.Sprint(last)}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("events: rows, distinct keys, distinct seqs, max seq = %v; want %v", got, want)
+	}
+	accounts := sqlCSV(t, bin, data, `SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM events WHERE type = 'account_opened')`)[0]
+	if accounts[0] != accounts[1] {
+		t.Fatalf("%s accounts stored, %s account_opened events", accounts[0], accounts[1])
+	}
+}
+
+// tape sql prints the same rows in every format, exactly.
+func TestSQLFormats(t *testing.T) {
+	path := t.TempDir() + "/s.duckdb"
+	const q = `SELECT 1::UBIGINT AS n, CAST('-12345678901234567890.123456789012345678' AS DECIMAL(38,18)) AS m,
+		CAST('1e-18' AS DECIMAL(38,18)) AS tiny, 'a "q", b' AS s, NULL::VARCHAR AS z,
+		make_timestamp_ns(1767600000123456789) AS ts, '\x01\xff'::BLOB AS h, true AS b`
+	run := func(format string) string {
+		st, err := duckdb.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		r, err := st.Query(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Release()
+		var buf bytes.Buffer
+		out, err := newRowWriter(&buf, format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := out.copy(r); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	cells := []string{"1", "-12345678901234567890.123456789012345678", "0.000000000000000001", `a "q", b`, "",
+		"2026-01-05T08:00:00.123456789Z", "01ff", "true"}
+
+	rows, err := csv.NewReader(strings.NewReader(run("csv"))).ReadAll()
+	if err != nil || len(rows) != 2 || strings.Join(rows[1], "|") != strings.Join(cells, "|") {
+		t.Errorf("csv: %q (%v), want %q", rows, err, cells)
+	}
+	var objs []map[string]any
+	if err := json.Unmarshal([]byte(run("json")), &objs); err != nil || len(objs) != 1 {
+		t.Fatalf("json: %v %v", objs, err)
+	}
+	wantJSON := map[string]any{"n": 1.0, "m": cells[1], "tiny": cells[2], "s": cells[3], "z": nil, "ts": cells[5], "h": cells[6], "b": true}
+	if fmt.Sprint(objs[0]) != fmt.Sprint(wantJSON) {
+		t.Errorf("json: %v, want %v", objs[0], wantJSON)
+	}
+	table := run("table")
+	if !strings.Contains(table, "NULL") || !strings.Contains(table, cells[1]) {
+		t.Errorf("table:\n%s", table)
+	}
+	rd, err := ipc.NewReader(strings.NewReader(run("arrow")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Release()
+	if !rd.Next() || rd.RecordBatch().NumRows() != 1 || rd.Schema().Field(1).Type.String() != "decimal(38, 18)" {
+		t.Errorf("arrow: schema %s", rd.Schema())
+	}
+	if _, err := newRowWriter(&bytes.Buffer{}, "xml"); err == nil {
+		t.Error("format xml accepted")
+	}
+}
