@@ -34,3 +34,21 @@ echo "== tape sql: double entry per asset (every asset's deltas sum to zero)"
 echo
 echo "== tape sql: the latest balances of c:0:USD, as of its last leg (merged storage)"
 "$bin" sql --data "$data/ledger" "SELECT seq, ts, type, delta, balance_before, balance_after FROM events WHERE account = 'c:0:USD' AND delta IS NOT NULL ORDER BY seq DESC LIMIT 3"
+echo
+echo "== tape sql: balance of c:0:USD as of 2026-01-06T12:00:00Z (the last leg at or before it)"
+"$bin" sql --data "$data/ledger" "SELECT account, ts, balance_after AS balance FROM events WHERE account = 'c:0:USD' AND delta IS NOT NULL AND ts <= TIMESTAMP_NS '2026-01-06 12:00:00' ORDER BY seq DESC, leg DESC LIMIT 1"
+echo
+echo "== tape sql: day-end snapshots (one row per account at each day close, with the state hash)"
+"$bin" sql --data "$data/ledger" "SELECT day, seq, count(*) AS accounts, any_value(state_hash) AS state_hash FROM snapshots GROUP BY day, seq ORDER BY day"
+echo
+echo "== tape gen ticks --format store (a trading day of 20 symbols as Arrow batches into the same DuckDB file)"
+time "$bin" gen ticks --seed 7 --symbols 20 --rate 5 --format store --data "$data/ledger"
+echo
+echo "== tape sql: VWAP, high and low per symbol (prices are DECIMAL(18,8): cast before multiplying)"
+"$bin" sql --data "$data/ledger" "SELECT sym, count(*) AS trades, CAST(sum(px * qty::DECIMAL(38,8)) / sum(qty) AS DECIMAL(18,4)) AS vwap, min(px) AS low, max(px) AS high FROM trades GROUP BY sym ORDER BY trades DESC LIMIT 5"
+echo
+echo "== tape sql: each AAPL trade with the quote in force (as-of join)"
+"$bin" sql --data "$data/ledger" "SELECT t.ts, t.px, t.qty, t.side, q.bid, q.ask FROM trades t ASOF JOIN quotes q ON t.sym = q.sym AND t.ts >= q.ts WHERE t.sym = 'AAPL' ORDER BY t.ts LIMIT 5"
+echo
+echo "== tape sql: 1-hour OHLC bars of MSFT"
+"$bin" sql --data "$data/ledger" "SELECT time_bucket(INTERVAL 1 hour, ts) AS bar, arg_min(px, ts) AS open, max(px) AS high, min(px) AS low, arg_max(px, ts) AS close, sum(qty) AS volume FROM trades WHERE sym = 'MSFT' GROUP BY bar ORDER BY bar"

@@ -16,7 +16,8 @@ func gen(args []string) error {
 	}
 	if len(args) == 0 || args[0] != "commands" {
 		return errors.New("usage: tape gen commands --seed S --n N [--days D] [--out FILE]\n" +
-			"       tape gen ticks --seed S [--symbols N] [--days D] [--rate R] [--format csv|ndjson] --out PREFIX")
+			"       tape gen ticks --seed S [--symbols N] [--days D] [--rate R] [--format csv|ndjson] --out PREFIX\n" +
+			"       tape gen ticks --seed S [...] --format store [--store URL | --data DIR]")
 	}
 	fs := flag.NewFlagSet("gen commands", flag.ExitOnError)
 	seed := fs.Int64("seed", 1, "seed: the same seed gives the same bytes")
@@ -54,9 +55,15 @@ func genTicks(args []string) error {
 	days := fs.Int("days", workload.TickDaysDefault, "business days (09:30-16:00 UTC)")
 	rate := fs.Float64("rate", workload.TickRateDefault, "average ticks per second per symbol")
 	source := fs.String("source", workload.TickSourceDefault, "value of the source column")
-	format := fs.String("format", "csv", "csv or ndjson")
+	format := fs.String("format", "csv", "csv, ndjson, or store: Arrow batches straight into the column store")
 	out := fs.String("out", "ticks", "output prefix: writes PREFIX.trades.FORMAT and PREFIX.quotes.FORMAT")
+	storeURL := fs.String("store", "", "with --format store: "+storeFlagHelp)
+	data := fs.String("data", "data", "with --format store: data directory of the default store")
 	fs.Parse(args)
+	opts := workload.TickOptions{Seed: *seed, Symbols: *symbols, Days: *days, Rate: *rate, Source: *source}
+	if *format == "store" {
+		return genTicksIntoStore(opts, *storeURL, *data)
+	}
 	f, err := workload.ParseTickFormat(*format)
 	if err != nil {
 		return err
@@ -72,8 +79,7 @@ func genTicks(args []string) error {
 		files = append(files, file)
 		writers = append(writers, bufio.NewWriterSize(file, 1<<20))
 	}
-	stats, err := workload.GenerateTicks(writers[0], writers[1], workload.TickOptions{Seed: *seed, Symbols: *symbols,
-		Days: *days, Rate: *rate, Source: *source}, f)
+	stats, err := workload.GenerateTicks(writers[0], writers[1], opts, f)
 	if err != nil {
 		return err
 	}

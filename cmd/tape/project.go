@@ -14,6 +14,7 @@ import (
 	"github.com/tape-ledger/tape/internal/progress"
 	"github.com/tape-ledger/tape/internal/projector"
 	"github.com/tape-ledger/tape/internal/tape"
+	"github.com/tape-ledger/tape/internal/workload"
 )
 
 func project(args []string, log *slog.Logger) error {
@@ -70,4 +71,40 @@ func sqlCommand(args []string) error {
 	}
 	defer r.Release()
 	return out.copy(r)
+}
+
+// genTicksIntoStore generates ticks as Arrow batches and writes them into
+// the store, each batch exactly once: running it again with the same
+// options stores nothing new.
+func genTicksIntoStore(opts workload.TickOptions, storeURL, data string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	st, name, err := openStore(ctx, storeURL, data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	source := opts.Source
+	if source == "" {
+		source = workload.TickSourceDefault
+	}
+	bar := progress.New("ticks", 0)
+	var rows, skipped int64
+	stats, err := workload.GenerateTickBatches(opts, func(b workload.TickBatch) error {
+		defer b.Rec.Release()
+		skip, err := st.Write(ctx, b.Table, b.Rec, b.Table+"/"+source, b.UpTo)
+		if skip {
+			skipped += b.Rec.NumRows()
+		}
+		rows += b.Rec.NumRows()
+		bar.Update(rows, 0)
+		return err
+	})
+	bar.Done()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "generated %d trades and %d quotes (source %q) into %s; %d rows were there already\n",
+		stats.Trades, stats.Quotes, source, name, skipped)
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tape-ledger/tape/internal/server"
 	"github.com/tape-ledger/tape/internal/tape"
+	"github.com/tape-ledger/tape/internal/workload"
 )
 
 var errNoStore = errors.New("this tape was built without the column store: build it with -tags duckdb_arrow (make build does)")
@@ -15,6 +16,8 @@ var errNoStore = errors.New("this tape was built without the column store: build
 func project([]string, *slog.Logger) error { return errNoStore }
 
 func sqlCommand([]string) error { return errNoStore }
+
+func genTicksIntoStore(workload.TickOptions, string, string) error { return errNoStore }
 
 const storeFlagHelp = "column store (this build has none: build with -tags duckdb_arrow)"
 

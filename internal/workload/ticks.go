@@ -113,10 +113,11 @@ func GenerateTicks(trades, quotes io.Writer, opts TickOptions, format TickFormat
 		return TickStats{}, fmt.Errorf("%w: tick format %d", ErrOptions, format)
 	}
 	g := newTickGen(opts)
-	g.trades = newTickTable(trades, format, tradesHeader, opts.Source)
-	g.quotes = newTickTable(quotes, format, quotesHeader, opts.Source)
+	out := &tickText{trades: newTickTable(trades, format, tradesHeader, opts.Source),
+		quotes: newTickTable(quotes, format, quotesHeader, opts.Source)}
+	g.out = out
 	g.run(int64(opts.Days))
-	for _, t := range [...]*tickTable{&g.trades, &g.quotes} {
+	for _, t := range [...]*tickTable{&out.trades, &out.quotes} {
 		t.flush()
 		if t.err != nil {
 			return g.stats, fmt.Errorf("workload: write ticks: %w", t.err)

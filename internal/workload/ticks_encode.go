@@ -118,6 +118,13 @@ func (t *tickTable) flush() {
 	}
 }
 
+// tickText writes both tables as text.
+type tickText struct{ trades, quotes tickTable }
+
+func (t *tickText) writeTrade(d *tickDay, sym []byte, r tradeRow) { t.trades.writeTrade(d, sym, &r) }
+func (t *tickText) writeQuote(d *tickDay, sym []byte, r quoteRow) { t.quotes.writeQuote(d, sym, &r) }
+func (t *tickText) ok() bool                                      { return t.trades.err == nil && t.quotes.err == nil }
+
 // tradeRow and quoteRow are the values of one row but source and
 // source_seq, which the table adds.
 type tradeRow struct {

@@ -69,15 +69,23 @@ type tickDay struct {
 }
 
 type tickGen struct {
-	rng            *rand.PCG
-	syms           []tickSym
-	heap           []int32 // symbols that tick again today, by next ts
-	day            tickDay // openDay moves it to the next business day
-	close          int64   // today's 16:00
-	last           int64   // ts of the last row of either table
-	tradeID        int64
-	trades, quotes tickTable
-	stats          TickStats
+	rng     *rand.PCG
+	syms    []tickSym
+	heap    []int32 // symbols that tick again today, by next ts
+	day     tickDay // openDay moves it to the next business day
+	close   int64   // today's 16:00
+	last    int64   // ts of the last row of either table
+	tradeID int64
+	out     tickSink
+	stats   TickStats
+}
+
+// tickSink receives the generated rows: text tables (tickText) or Arrow
+// batches (tickBatches).
+type tickSink interface {
+	writeTrade(d *tickDay, sym []byte, r tradeRow) // by value: a pointer would escape through the interface
+	writeQuote(d *tickDay, sym []byte, r quoteRow)
+	ok() bool
 }
 
 func newTickGen(o TickOptions) *tickGen {
@@ -132,12 +140,10 @@ func (g *tickGen) expGap(meanNs int64) int64 {
 	return max(1, mulDiv(meanNs, expUnitQ16(g.rng), 1<<expFracBits))
 }
 
-func (g *tickGen) ok() bool { return g.trades.err == nil && g.quotes.err == nil }
-
 func (g *tickGen) run(days int64) {
-	for d := int64(0); d < days && g.ok(); d++ {
+	for d := int64(0); d < days && g.out.ok(); d++ {
 		g.openDay()
-		for len(g.heap) > 0 && g.ok() {
+		for len(g.heap) > 0 && g.out.ok() {
 			g.next()
 		}
 	}
@@ -237,7 +243,7 @@ func (g *tickGen) quote(s *tickSym, ts int64) {
 	s.quoted = true
 	r := quoteRow{ts: ts, bid: s.bid, ask: s.ask, bidSize: g.lotSize(oddLotQuotePercent),
 		askSize: g.lotSize(oddLotQuotePercent), venue: g.venue()}
-	g.quotes.writeQuote(&g.day, s.name, &r)
+	g.out.writeQuote(&g.day, s.name, r)
 	g.stats.Quotes++
 }
 
@@ -295,7 +301,7 @@ func (g *tickGen) trade(s *tickSym, ts int64) {
 	g.tradeID += 1 + g.below(tradeIDSkipMax+1)
 	r.tradeID = g.tradeID
 	r.venue = g.venue()
-	g.trades.writeTrade(&g.day, s.name, &r)
+	g.out.writeTrade(&g.day, s.name, r)
 	g.stats.Trades++
 }
 

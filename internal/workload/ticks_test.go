@@ -354,8 +354,8 @@ func TestTicksRate(t *testing.T) {
 // order, so that no two rows share a ts.
 func TestTicksTies(t *testing.T) {
 	g := newTickGen(TickOptions{Seed: 1, Symbols: 5, Rate: 1, Start: StartDefault})
-	g.trades = newTickTable(nil, TickCSV, tradesHeader, "gen")
-	g.quotes = newTickTable(nil, TickCSV, quotesHeader, "gen")
+	g.out = &tickText{trades: newTickTable(nil, TickCSV, tradesHeader, "gen"),
+		quotes: newTickTable(nil, TickCSV, quotesHeader, "gen")}
 	g.openDay()
 	due := g.day.midnight + tickOpenNs + 1000
 	g.heap = g.heap[:0]
