@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -246,4 +247,51 @@ func trimScale(text string, scale uint8) string {
 		return text[:i]
 	}
 	return text[:min(len(text), i+1+int(scale))]
+}
+
+// Projection streams: the heap it keeps live does not grow with the tape
+// (a tape three times as long keeps about the same), and stays within a few
+// batches: the one being built, the one being stored and the builder's
+// recycled buffers. The live heap is measured after a GC at every stored
+// batch, so it depends on how full the next batch is at that moment.
+func TestProjectMemoryBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("projects two large tapes; skipped with -short")
+	}
+	peaks := map[int]uint64{}
+	rows := map[int]int{}
+	const small, large = 400_000, 1_200_000
+	for _, n := range []int{small, large} {
+		l := loadLedger(t, n)
+		st, err := duckdb.Open(context.Background(), filepath.Join(t.TempDir(), "m.duckdb"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		base := m.HeapAlloc
+		stats, err := Project(context.Background(), l, st, func(Stats) {
+			runtime.GC()
+			runtime.ReadMemStats(&m)
+			if m.HeapAlloc > base {
+				peaks[n] = max(peaks[n], m.HeapAlloc-base)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows[n] = stats.EventRows
+		st.Close()
+		l.Close()
+		t.Logf("%d commands, %d rows in %d batches: live heap at most +%d MiB", n, rows[n], stats.Batches, peaks[n]>>20)
+	}
+	const limit = 400 << 20 // an events batch of 245,760 rows is about 65 MB
+	if peaks[large] > limit {
+		t.Errorf("projecting %d rows kept %d MiB of heap live, over %d MiB", rows[large], peaks[large]>>20, limit>>20)
+	}
+	if float64(peaks[large]) > 1.6*float64(peaks[small]) {
+		t.Errorf("live heap grew with the tape: %d MiB for %d rows, %d MiB for %d rows",
+			peaks[small]>>20, rows[small], peaks[large]>>20, rows[large])
+	}
 }
