@@ -4,6 +4,9 @@ GO      ?= go
 BIN     := bin/tape
 DEMO    ?= demo-data
 export GOFLAGS := -buildvcs=false -tags=duckdb_arrow
+# chDB (ClickHouse in-process) for the ClickHouse store's tests; scripts/integration-deps.sh installs it.
+CHDB_LIB_PATH ?= /var/cache/tape/chdb/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so
+export CHDB_LIB_PATH
 
 .PHONY: build demo test vet bench bench-core bench-http bench-restart clean
 
@@ -14,9 +17,11 @@ demo: build
 	scripts/demo.sh $(BIN) $(DEMO)
 
 # Every test: formatting and vet, the whole suite with integration tests
-# required, the concurrent packages again under the race detector, and the
-# core again on 32-bit (same golden state hash).
+# required (ClickHouse 18.16 and chDB installed first when missing), the
+# concurrent packages again under the race detector, and the core again on
+# 32-bit (same golden state hash).
 test: vet
+	scripts/integration-deps.sh
 	TAPE_REQUIRE_INTEGRATION=1 $(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -count=1 -race -short ./internal/...
 	GOARCH=386 $(GO) test -count=1 -short ./ledgercore/...

@@ -24,7 +24,7 @@ func CheckKeys(t Table, rec arrow.RecordBatch, stream string, after, upTo uint64
 		return &ValidationError{Table: t.Name, Row: -1,
 			Reason: fmt.Sprintf("stream %q: batch up to %d is not after the watermark %d", stream, upTo, after)}
 	}
-	source, err := streamSource(t, stream)
+	source, err := StreamSource(t, stream)
 	if err != nil {
 		return err
 	}
@@ -57,9 +57,9 @@ func CheckKeys(t Table, rec arrow.RecordBatch, stream string, after, upTo uint64
 	return nil
 }
 
-// streamSource checks that stream belongs to t and returns its source ("" for
-// the ledger tables).
-func streamSource(t Table, stream string) (string, error) {
+// StreamSource checks that stream belongs to t and returns its source (""
+// for the ledger tables); the error is a *ValidationError.
+func StreamSource(t Table, stream string) (string, error) {
 	if !t.ticks() {
 		if stream != t.Name {
 			return "", &ValidationError{Table: t.Name, Row: -1,

@@ -149,6 +149,16 @@ var (
 	WatermarksTable = Table{Name: "watermarks", Schema: WatermarksSchema, Key: []string{"stream"}}
 )
 
+// TableNamed returns the table called name.
+func TableNamed(name string) (Table, bool) {
+	for _, t := range Tables() {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Table{}, false
+}
+
 // Tables returns every table in a fixed order: events, accounts, snapshots,
 // trades, quotes, watermarks.
 func Tables() []Table {

@@ -7,3 +7,9 @@ import "embed"
 //
 //go:embed duckdb/*.sql
 var DuckDB embed.FS
+
+// ClickHouse holds the ClickHouse migrations as clickhouse/<layout>/NNNN_name.sql, one folder per layout
+// (single, cluster, legacy), applied in version order by columnar/clickhouse.
+//
+//go:embed clickhouse/*/*.sql
+var ClickHouse embed.FS

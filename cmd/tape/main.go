@@ -33,6 +33,7 @@ func main() {
 		os.Exit(2)
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
+	slog.SetDefault(log)
 	var err error
 	args := os.Args[2:]
 	switch os.Args[1] {

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/tape-ledger/tape/columnar/clickhouse"
 	"github.com/tape-ledger/tape/columnar/duckdb"
 	"github.com/tape-ledger/tape/internal/projector"
 	"github.com/tape-ledger/tape/internal/tape"
@@ -38,7 +38,7 @@ func openStore(ctx context.Context, storeURL, data string) (store, string, error
 	}
 	u, err := url.Parse(storeURL)
 	if err != nil {
-		return nil, "", fmt.Errorf("--store %q: %w", storeURL, err)
+		return nil, "", fmt.Errorf("--store: not a URL (%v)", err.(*url.Error).Err)
 	}
 	switch u.Scheme {
 	case "duckdb":
@@ -48,8 +48,16 @@ func openStore(ctx context.Context, storeURL, data string) (store, string, error
 		}
 		st, err := duckdb.Open(ctx, path)
 		return st, path, err
+	case "clickhouse":
+		opts, err := clickhouse.ParseURL(storeURL)
+		if err != nil {
+			return nil, "", err
+		}
+		opts.Logger = slog.Default()
+		st, err := clickhouse.Open(ctx, opts)
+		return st, u.Redacted(), err
 	}
-	return nil, "", fmt.Errorf("--store %q: unknown scheme %q (want duckdb or clickhouse)", storeURL, u.Scheme)
+	return nil, "", fmt.Errorf("--store %s: unknown scheme %q (want duckdb or clickhouse)", u.Redacted(), u.Scheme)
 }
 
 // projectionMetrics is what follow reports (server.Metrics).
@@ -116,9 +124,6 @@ func startProjection(storeURL, data string, l *tape.Ledger, log *slog.Logger, m 
 	return func() error {
 		cancel()
 		<-done
-		if err := st.Close(); err != nil && !errors.Is(err, duckdb.ErrClosed) {
-			return err
-		}
-		return nil
+		return st.Close()
 	}, nil
 }

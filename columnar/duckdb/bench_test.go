@@ -17,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/tape-ledger/tape/columnar"
+	"github.com/tape-ledger/tape/columnar/columnartest"
 )
 
 const benchBatchRows = 256 << 10
@@ -41,7 +42,7 @@ func newBenchEvents(b *testing.B, rowsN int) *benchEvents {
 			"1000.000000000000000000", "987.660000000000000000", "0", "0", nil, nil, nil, nil, nil,
 			hashOf(fmt.Sprint(i))}
 	}
-	rec := buildRecord(b, contractSchemas["events"], rows)
+	rec := columnartest.BuildRecord(b, contractSchemas["events"], rows)
 	var n int64
 	for _, col := range rec.Columns() {
 		for _, buf := range col.Data().Buffers() {

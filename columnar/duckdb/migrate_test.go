@@ -6,12 +6,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"io/fs"
-	"strings"
 	"testing"
-	"testing/fstest"
 
 	duckdbgo "github.com/duckdb/duckdb-go/v2"
+	tapesql "github.com/tape-ledger/tape/sql"
 )
 
 func openRawDB(t *testing.T) *sql.DB {
@@ -62,8 +60,8 @@ func TestMigrateIdempotent(t *testing.T) {
 			t.Fatalf("run %d: applied %d (%v), want %d", i, n, err, want)
 		}
 	}
-	next := append(ms, migration{version: int32(len(ms) + 1), name: "extra.sql",
-		sql: `CREATE TABLE extra (a INTEGER); INSERT INTO extra VALUES (1);`})
+	next := append(ms, tapesql.Migration{Version: int32(len(ms) + 1), Name: "extra.sql",
+		SQL: `CREATE TABLE extra (a INTEGER); INSERT INTO extra VALUES (1);`})
 	if n, err := migrate(ctx, db, next); err != nil || n != 1 {
 		t.Fatalf("extra migration: applied %d (%v), want 1", n, err)
 	}
@@ -87,8 +85,8 @@ func TestMigrateAllOrNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad := append(ms, migration{version: int32(len(ms) + 1), name: "bad.sql",
-		sql: `CREATE TABLE half (a INTEGER); SELECT * FROM no_such_table;`})
+	bad := append(ms, tapesql.Migration{Version: int32(len(ms) + 1), Name: "bad.sql",
+		SQL: `CREATE TABLE half (a INTEGER); SELECT * FROM no_such_table;`})
 	if _, err := migrate(ctx, db, bad); err == nil {
 		t.Fatal("bad migration succeeded")
 	}
@@ -100,36 +98,7 @@ func TestMigrateAllOrNothing(t *testing.T) {
 	}
 }
 
-func TestParseMigrations(t *testing.T) {
-	file := &fstest.MapFile{Data: []byte("SELECT 1;")}
-	cases := []struct {
-		name  string
-		files []string
-		err   string // empty: valid
-	}{
-		{"one", []string{"0001_init.sql"}, ""},
-		{"two", []string{"0001_init.sql", "0002_more_things.sql"}, ""},
-		{"gap", []string{"0001_init.sql", "0003_x.sql"}, "want 2"},
-		{"starts at 2", []string{"0002_x.sql"}, "want 1"},
-		{"bad name", []string{"0001_Init.sql"}, "NNNN_name.sql"},
-		{"not sql", []string{"0001_init.txt"}, "NNNN_name.sql"},
-		{"empty", nil, "no migrations"},
-	}
-	for _, tc := range cases {
-		fsys := fstest.MapFS{"m": &fstest.MapFile{Mode: fs.ModeDir}}
-		for _, f := range tc.files {
-			fsys["m/"+f] = file
-		}
-		ms, err := parseMigrations(fsys, "m")
-		switch {
-		case tc.err == "" && err != nil:
-			t.Errorf("%s: %v", tc.name, err)
-		case tc.err == "" && len(ms) != len(tc.files):
-			t.Errorf("%s: %d migrations, want %d", tc.name, len(ms), len(tc.files))
-		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
-			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.err)
-		}
-	}
+func TestEmbeddedMigrations(t *testing.T) {
 	if _, err := loadMigrations(); err != nil {
 		t.Errorf("embedded migrations: %v", err)
 	}

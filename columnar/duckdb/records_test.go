@@ -4,14 +4,8 @@ package duckdb
 
 import (
 	"crypto/sha256"
-	"fmt"
-	"strings"
-	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/decimal128"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // The schemas of columnar/SCHEMAS.md, built by hand: the test's side of the contract.
@@ -118,103 +112,4 @@ var testRows = map[string][][]any{
 		{tsSample, "BTC-USD", tickMin, tickMax, "0.00000001", "0", "X", "feed", uint64(1)},
 		{tsSample + 999, "ÉTH/€", "1.5", "1.50000001", tickMax, tickMin, "V", "feed", uint64(2)},
 	},
-}
-
-// buildRecord builds a batch of schema from rows of Go values (nil is null; decimals are strings).
-func buildRecord(t testing.TB, schema *arrow.Schema, rows [][]any) arrow.RecordBatch {
-	t.Helper()
-	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
-	defer b.Release()
-	for r, row := range rows {
-		if len(row) != schema.NumFields() {
-			t.Fatalf("row %d has %d values, schema %d", r, len(row), schema.NumFields())
-		}
-		for c, v := range row {
-			if err := appendValue(b.Field(c), v); err != nil {
-				t.Fatalf("row %d column %s: %v", r, schema.Field(c).Name, err)
-			}
-		}
-	}
-	return b.NewRecordBatch()
-}
-
-func appendValue(fb array.Builder, v any) error {
-	if v == nil {
-		fb.AppendNull()
-		return nil
-	}
-	switch b := fb.(type) {
-	case *array.Uint64Builder:
-		b.Append(v.(uint64))
-	case *array.Uint8Builder:
-		b.Append(v.(uint8))
-	case *array.TimestampBuilder:
-		b.Append(arrow.Timestamp(v.(int64)))
-	case *array.StringBuilder:
-		b.Append(v.(string))
-	case *array.Decimal128Builder:
-		dt := b.Type().(*arrow.Decimal128Type)
-		n, err := decimal128.FromString(v.(string), dt.Precision, dt.Scale)
-		if err != nil {
-			return err
-		}
-		b.Append(n)
-	case *array.FixedSizeBinaryBuilder:
-		b.Append(v.([]byte))
-	case *array.Date32Builder:
-		b.Append(arrow.Date32(v.(int32)))
-	case *array.BooleanBuilder:
-		b.Append(v.(bool))
-	case *array.Float64Builder:
-		b.Append(v.(float64))
-	default:
-		return fmt.Errorf("no test builder for %T", fb)
-	}
-	return nil
-}
-
-// cells returns the values of rec as comparable Go values, row by row: timestamps as int64 ns, decimals
-// as their 128-bit integers, binaries as strings of bytes, nulls as nil.
-func cells(t testing.TB, rec arrow.RecordBatch) [][]any {
-	t.Helper()
-	out := make([][]any, rec.NumRows())
-	for r := range out {
-		out[r] = make([]any, rec.NumCols())
-		for c, col := range rec.Columns() {
-			out[r][c] = cell(t, col, r)
-		}
-	}
-	return out
-}
-
-func cell(t testing.TB, col arrow.Array, i int) any {
-	if col.IsNull(i) {
-		return nil
-	}
-	switch a := col.(type) {
-	case *array.Uint64:
-		return a.Value(i)
-	case *array.Uint8:
-		return a.Value(i)
-	case *array.Timestamp:
-		return int64(a.Value(i))
-	case *array.String:
-		return strings.Clone(a.Value(i)) // Value aliases the batch's buffer, which DuckDB frees with the batch
-	case *array.Int64:
-		return a.Value(i)
-	case *array.Int32:
-		return a.Value(i)
-	case *array.Decimal128:
-		return a.Value(i)
-	case *array.FixedSizeBinary:
-		return string(a.Value(i))
-	case *array.Binary:
-		return string(a.Value(i))
-	case *array.Date32:
-		return int32(a.Value(i))
-	case *array.Boolean:
-		return a.Value(i)
-	}
-	t.Fatalf("no test reader for %T", col)
-	return nil
 }

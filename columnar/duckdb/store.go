@@ -12,6 +12,8 @@ import (
 	"sync"
 
 	duckdbgo "github.com/duckdb/duckdb-go/v2"
+
+	tapesql "github.com/tape-ledger/tape/sql"
 )
 
 var (
@@ -77,7 +79,7 @@ func open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
-func (s *Store) init(ctx context.Context, migrations []migration) error {
+func (s *Store) init(ctx context.Context, migrations []tapesql.Migration) error {
 	// Casts between TIMESTAMP_NS and TIMESTAMPTZ follow the session zone; pin it so queries mean the
 	// same on every machine.
 	// A 64k-row events batch is ~17 MB: at the default 16 MB threshold every

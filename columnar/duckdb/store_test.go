@@ -15,6 +15,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/tape-ledger/tape/columnar/columnartest"
 )
 
 // testStreams and testUpTo are the stream and watermark of a write of testRows.
@@ -48,31 +49,9 @@ func openTest(t testing.TB, path string) *Store {
 
 func tempDB(t testing.TB) string { return filepath.Join(t.TempDir(), "tape.duckdb") }
 
-// queryAll runs query and returns the result schema and all rows as comparable values.
-func queryAll(t testing.TB, s *Store, query string, args ...any) (*arrow.Schema, [][]any) {
-	t.Helper()
-	rr, err := s.Query(context.Background(), query, args...)
-	if err != nil {
-		t.Fatalf("Query %q: %v", query, err)
-	}
-	defer rr.Release()
-	var rows [][]any
-	for rr.Next() {
-		rec := rr.RecordBatch()
-		if !rec.Schema().Equal(rr.Schema()) {
-			t.Fatalf("batch schema %s differs from reader schema %s", rec.Schema(), rr.Schema())
-		}
-		rows = append(rows, cells(t, rec)...)
-	}
-	if err := rr.Err(); err != nil {
-		t.Fatalf("Query %q: %v", query, err)
-	}
-	return rr.Schema(), rows
-}
-
 func count(t testing.TB, s *Store, table string) uint64 {
 	t.Helper()
-	_, rows := queryAll(t, s, "SELECT count(*)::UBIGINT FROM "+table)
+	_, rows := columnartest.QueryAll(t, s, "SELECT count(*)::UBIGINT FROM "+table)
 	return rows[0][0].(uint64)
 }
 
@@ -120,12 +99,12 @@ func TestRoundTrip(t *testing.T) {
 	s := openTest(t, tempDB(t))
 	for name, schema := range contractSchemas {
 		t.Run(name, func(t *testing.T) {
-			rec := buildRecord(t, schema, testRows[name])
+			rec := columnartest.BuildRecord(t, schema, testRows[name])
 			defer rec.Release()
 			if skipped := mustWrite(t, s, name, rec, testStreams[name], testUpTo[name]); skipped {
 				t.Fatal("first write skipped")
 			}
-			gotSchema, got := queryAll(t, s, "SELECT * FROM "+name+" ORDER BY "+tableKeys[name])
+			gotSchema, got := columnartest.QueryAll(t, s, "SELECT * FROM "+name+" ORDER BY "+tableKeys[name])
 			for i, f := range schema.Fields() {
 				want := f.Type
 				if want.ID() == arrow.FIXED_SIZE_BINARY {
@@ -136,7 +115,7 @@ func TestRoundTrip(t *testing.T) {
 					t.Errorf("column %d: got %s %s, want %s %s", i, g.Name, g.Type, f.Name, want)
 				}
 			}
-			if want := cells(t, rec); !reflect.DeepEqual(got, want) {
+			if want := columnartest.Cells(t, rec); !reflect.DeepEqual(got, want) {
 				t.Errorf("read back differs:\n got %v\nwant %v", got, want)
 			}
 		})
@@ -146,16 +125,16 @@ func TestRoundTrip(t *testing.T) {
 // Decimal text and timestamps seen by SQL are the values written, not rounded or shifted.
 func TestExactValuesInSQL(t *testing.T) {
 	s := openTest(t, tempDB(t))
-	rec := buildRecord(t, contractSchemas["events"], testRows["events"])
+	rec := columnartest.BuildRecord(t, contractSchemas["events"], testRows["events"])
 	defer rec.Release()
 	mustWrite(t, s, "events", rec, "events", 4)
-	_, got := queryAll(t, s, `SELECT amount::VARCHAR, delta::VARCHAR, epoch_ns(ts), strftime(ts, '%Y-%m-%dT%H:%M:%S.%n')
+	_, got := columnartest.QueryAll(t, s, `SELECT amount::VARCHAR, delta::VARCHAR, epoch_ns(ts), strftime(ts, '%Y-%m-%dT%H:%M:%S.%n')
 		FROM events WHERE seq = 2 AND leg = 0`)
 	want := []any{moneyMax, moneyMin, tsSample + 1, "2026-01-05T08:00:00.123456790"}
 	if !reflect.DeepEqual(got[0], want) {
 		t.Errorf("got %v, want %v", got[0], want)
 	}
-	_, got = queryAll(t, s, `SELECT sum(delta)::VARCHAR FROM events WHERE seq = 2`)
+	_, got = columnartest.QueryAll(t, s, `SELECT sum(delta)::VARCHAR FROM events WHERE seq = 2`)
 	if want := "0.000000000000000000"; got[0][0] != want {
 		t.Errorf("sum = %v, want %v", got[0][0], want)
 	}
@@ -175,7 +154,7 @@ func TestExactValuesInSQL(t *testing.T) {
 // The same batch written twice with the same upTo is stored once; an older upTo is skipped too.
 func TestWriteExactlyOnce(t *testing.T) {
 	s := openTest(t, tempDB(t))
-	rec := buildRecord(t, contractSchemas["trades"], testRows["trades"])
+	rec := columnartest.BuildRecord(t, contractSchemas["trades"], testRows["trades"])
 	defer rec.Release()
 	for i, tc := range []struct {
 		upTo        uint64
@@ -200,7 +179,7 @@ func TestWriteExactlyOnce(t *testing.T) {
 func TestWriteFailureLeavesNothing(t *testing.T) {
 	s := openTest(t, tempDB(t))
 	schema := contractSchemas["events"]
-	first := buildRecord(t, schema, testRows["events"][:3])
+	first := columnartest.BuildRecord(t, schema, testRows["events"][:3])
 	defer first.Release()
 	mustWrite(t, s, "events", first, "events", 2)
 
@@ -214,14 +193,14 @@ func TestWriteFailureLeavesNothing(t *testing.T) {
 		rec   arrow.RecordBatch
 		want  error // nil: any database error
 	}{
-		{"key already stored", "events", buildRecord(t, schema, testRows["events"][2:4]), ErrInvalidBatch},
-		{"key twice in the batch", "events", buildRecord(t, schema, [][]any{testRows["events"][3], testRows["events"][3]}), ErrInvalidBatch},
-		{"null in NOT NULL", "events", buildRecord(t, schema, [][]any{testRows["events"][3], nullHash}), nil},
-		{"float price", "trades", buildRecord(t, floatSchema, [][]any{{tsSample, "X", 1.5}}), ErrSchemaMismatch},
-		{"microsecond ts", "events", buildRecord(t, withType(usTS, 2, &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}), testRows["events"][2:3]), ErrSchemaMismatch},
-		{"events batch into accounts", "accounts", buildRecord(t, schema, testRows["events"][2:3]), ErrSchemaMismatch},
-		{"unknown table", "watermarks", buildRecord(t, schema, testRows["events"][2:3]), ErrUnknownTable},
-		{"injection", "events; DROP TABLE events", buildRecord(t, schema, testRows["events"][2:3]), ErrUnknownTable},
+		{"key already stored", "events", columnartest.BuildRecord(t, schema, testRows["events"][2:4]), ErrInvalidBatch},
+		{"key twice in the batch", "events", columnartest.BuildRecord(t, schema, [][]any{testRows["events"][3], testRows["events"][3]}), ErrInvalidBatch},
+		{"null in NOT NULL", "events", columnartest.BuildRecord(t, schema, [][]any{testRows["events"][3], nullHash}), nil},
+		{"float price", "trades", columnartest.BuildRecord(t, floatSchema, [][]any{{tsSample, "X", 1.5}}), ErrSchemaMismatch},
+		{"microsecond ts", "events", columnartest.BuildRecord(t, withType(usTS, 2, &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}), testRows["events"][2:3]), ErrSchemaMismatch},
+		{"events batch into accounts", "accounts", columnartest.BuildRecord(t, schema, testRows["events"][2:3]), ErrSchemaMismatch},
+		{"unknown table", "watermarks", columnartest.BuildRecord(t, schema, testRows["events"][2:3]), ErrUnknownTable},
+		{"injection", "events; DROP TABLE events", columnartest.BuildRecord(t, schema, testRows["events"][2:3]), ErrUnknownTable},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -242,7 +221,7 @@ func TestWriteFailureLeavesNothing(t *testing.T) {
 			}
 		})
 	}
-	rest := buildRecord(t, schema, testRows["events"][3:])
+	rest := columnartest.BuildRecord(t, schema, testRows["events"][3:])
 	defer rest.Release()
 	if skipped := mustWrite(t, s, "events", rest, "events", 4); skipped {
 		t.Fatal("write after failures skipped")
@@ -260,7 +239,7 @@ func withType(s *arrow.Schema, i int, typ arrow.DataType) *arrow.Schema {
 
 func TestWriteRefusesBadArguments(t *testing.T) {
 	s := openTest(t, tempDB(t))
-	rec := buildRecord(t, contractSchemas["trades"], testRows["trades"])
+	rec := columnartest.BuildRecord(t, contractSchemas["trades"], testRows["trades"])
 	defer rec.Release()
 	cases := []struct {
 		name   string
@@ -287,7 +266,7 @@ func TestWriteRefusesBadArguments(t *testing.T) {
 // A write whose context is already cancelled stores nothing.
 func TestWriteCancelled(t *testing.T) {
 	s := openTest(t, tempDB(t))
-	rec := buildRecord(t, contractSchemas["quotes"], testRows["quotes"])
+	rec := columnartest.BuildRecord(t, contractSchemas["quotes"], testRows["quotes"])
 	defer rec.Release()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -310,17 +289,17 @@ func TestReopenPersists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := buildRecord(t, contractSchemas["events"], testRows["events"])
+	rec := columnartest.BuildRecord(t, contractSchemas["events"], testRows["events"])
 	defer rec.Release()
 	mustWrite(t, s, "events", rec, "events", 4)
-	_, before := queryAll(t, s, "SELECT version, applied_at::VARCHAR FROM _tape_migrations ORDER BY version")
+	_, before := columnartest.QueryAll(t, s, "SELECT version, applied_at::VARCHAR FROM _tape_migrations ORDER BY version")
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 
 	s = openTest(t, path)
-	_, got := queryAll(t, s, "SELECT * FROM events ORDER BY seq, leg")
-	if want := cells(t, rec); !reflect.DeepEqual(got, want) {
+	_, got := columnartest.QueryAll(t, s, "SELECT * FROM events ORDER BY seq, leg")
+	if want := columnartest.Cells(t, rec); !reflect.DeepEqual(got, want) {
 		t.Errorf("after reopen:\n got %v\nwant %v", got, want)
 	}
 	if w := watermark(t, s, "events"); w != 4 {
@@ -329,14 +308,14 @@ func TestReopenPersists(t *testing.T) {
 	if mustWrite(t, s, "events", rec, "events", 4) != true {
 		t.Error("batch written before the reopen was not skipped")
 	}
-	if _, after := queryAll(t, s, "SELECT version, applied_at::VARCHAR FROM _tape_migrations ORDER BY version"); !reflect.DeepEqual(before, after) {
+	if _, after := columnartest.QueryAll(t, s, "SELECT version, applied_at::VARCHAR FROM _tape_migrations ORDER BY version"); !reflect.DeepEqual(before, after) {
 		t.Errorf("migrations changed on reopen: %v then %v", before, after)
 	}
 }
 
 func TestQueryReadOnly(t *testing.T) {
 	s := openTest(t, tempDB(t))
-	rec := buildRecord(t, contractSchemas["accounts"], testRows["accounts"])
+	rec := columnartest.BuildRecord(t, contractSchemas["accounts"], testRows["accounts"])
 	defer rec.Release()
 	mustWrite(t, s, "accounts", rec, "accounts", u64Max)
 	for _, q := range []string{
@@ -363,7 +342,7 @@ func TestQueryReadOnly(t *testing.T) {
 	if n := count(t, s, "accounts"); n != 2 {
 		t.Errorf("accounts has %d rows, want 2", n)
 	}
-	_, rows := queryAll(t, s, "SELECT account FROM accounts WHERE scale = ? AND opened_seq >= ?", uint8(18), uint64(2))
+	_, rows := columnartest.QueryAll(t, s, "SELECT account FROM accounts WHERE scale = ? AND opened_seq >= ?", uint8(18), uint64(2))
 	if len(rows) != 1 || rows[0][0] != "bob/日本語" {
 		t.Errorf("query with args: %v", rows)
 	}
@@ -376,7 +355,7 @@ func TestReaderSnapshotAndClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	schema := contractSchemas["trades"]
-	first := buildRecord(t, schema, testRows["trades"][:1])
+	first := columnartest.BuildRecord(t, schema, testRows["trades"][:1])
 	defer first.Release()
 	mustWrite(t, s, "trades", first, "trades/feed", 1)
 
@@ -384,7 +363,7 @@ func TestReaderSnapshotAndClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	second := buildRecord(t, schema, testRows["trades"][1:])
+	second := columnartest.BuildRecord(t, schema, testRows["trades"][1:])
 	defer second.Release()
 	mustWrite(t, s, "trades", second, "trades/feed", 5)
 
@@ -393,7 +372,7 @@ func TestReaderSnapshotAndClose(t *testing.T) {
 	if !rr.Next() {
 		t.Fatalf("no rows: %v", rr.Err())
 	}
-	if n := cell(t, rr.RecordBatch().Column(0), 0); n != uint64(1) {
+	if n := rr.RecordBatch().Column(0).(*array.Uint64).Value(0); n != uint64(1) {
 		t.Errorf("reader saw %v rows, want its snapshot's 1", n)
 	}
 	select {
@@ -443,13 +422,13 @@ func TestRandomStringsAndSlices(t *testing.T) {
 		rows[i] = []any{int64(rng.Uint64() >> 1), runes(), tickMax, tickMin, []string{"B", "S"}[i%2], runes(), runes(), "feed", uint64(i + 1)}
 	}
 	s := openTest(t, tempDB(t))
-	rec := buildRecord(t, contractSchemas["trades"], rows)
+	rec := columnartest.BuildRecord(t, contractSchemas["trades"], rows)
 	defer rec.Release()
 	slice := rec.NewSlice(100, 1100)
 	defer slice.Release()
 	mustWrite(t, s, "trades", slice, "trades/feed", 1100)
-	_, got := queryAll(t, s, "SELECT * FROM trades ORDER BY source_seq")
-	if want := cells(t, slice); !reflect.DeepEqual(got, want) {
+	_, got := columnartest.QueryAll(t, s, "SELECT * FROM trades ORDER BY source_seq")
+	if want := columnartest.Cells(t, slice); !reflect.DeepEqual(got, want) {
 		for i := range want {
 			if !reflect.DeepEqual(got[i], want[i]) {
 				t.Fatalf("seed %d row %d:\n got %q\nwant %q", seed, i, got[i], want[i])
@@ -473,7 +452,7 @@ func TestConcurrentWritesAndReads(t *testing.T) {
 				for i := range rows {
 					rows[i] = []any{tsSample, "BTC", "1", "1", "B", "t", "X", source, uint64(k*rowsPerBatch + i + 1)}
 				}
-				rec := buildRecord(t, contractSchemas["trades"], rows)
+				rec := columnartest.BuildRecord(t, contractSchemas["trades"], rows)
 				for range 2 { // the second write of each batch is skipped
 					if _, err := s.Write(context.Background(), "trades", rec, "trades/"+source, uint64((k+1)*rowsPerBatch)); err != nil {
 						errs <- err
@@ -513,4 +492,15 @@ func TestConcurrentWritesAndReads(t *testing.T) {
 			t.Errorf("feed%d watermark %d, want %d", w, got, batches*rowsPerBatch)
 		}
 	}
+}
+
+// Every table: random batches, extremes included, go through Write and come back from Query bit-exact
+// (columnartest.RoundTripProperty; the ClickHouse store passes the same). Hashes come back as BLOB.
+func TestRoundTripProperty(t *testing.T) {
+	columnartest.RoundTripProperty(t, openTest(t, tempDB(t)), rand.Uint64(), func(dt arrow.DataType) arrow.DataType {
+		if dt.ID() == arrow.FIXED_SIZE_BINARY {
+			return arrow.BinaryTypes.Binary
+		}
+		return dt
+	})
 }

@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -92,10 +91,13 @@ func newTable(name string, fields []arrow.Field) *table {
 		scanFields[i] = f
 		scanFields[i].Type = zoneless(f.Type)
 	}
-	i := slices.IndexFunc(columnar.Tables(), func(t columnar.Table) bool { return t.Name == name })
+	contract, ok := columnar.TableNamed(name)
+	if !ok {
+		panic("BUG: duckdb: data table " + name + " is not in the contract")
+	}
 	return &table{
 		name:      name,
-		contract:  columnar.Tables()[i],
+		contract:  contract,
 		schema:    arrow.NewSchema(fields, nil),
 		scan:      arrow.NewSchema(scanFields, nil),
 		insertSQL: "INSERT INTO " + name + " SELECT * FROM " + batchView,

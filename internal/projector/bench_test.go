@@ -13,6 +13,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2" // database/sql driver for the ceiling
 
 	"github.com/tape-ledger/tape/columnar/duckdb"
+	"github.com/tape-ledger/tape/internal/tapetest"
 )
 
 // BenchmarkProject measures events projected from the tape into a DuckDB
@@ -21,7 +22,7 @@ import (
 // also reports DuckDB's own ceiling for the same rows in the same run:
 // CREATE TABLE AS from a Parquet file of the projected events table.
 func BenchmarkProject(b *testing.B) {
-	l := loadLedger(b, 300_000)
+	l := tapetest.LoadLedger(b, 3, 300_000)
 	ctx := context.Background()
 	var rows int
 	var path string

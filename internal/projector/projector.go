@@ -15,8 +15,6 @@ import (
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/tape-ledger/tape/columnar"
 	"github.com/tape-ledger/tape/internal/tape"
@@ -185,39 +183,11 @@ func (p *projection) snapshot(e *ledgercore.Event) (arrow.RecordBatch, error) {
 		rec.Retain()
 		return rec, nil
 	}
-	rec, err := concat(parts)
+	rec, err := columnar.Concat(parts)
 	if err != nil {
 		return nil, fmt.Errorf("projector: snapshot of day close seq %d: %w", e.Seq, err)
 	}
 	return rec, nil
-}
-
-// concat joins batches of one schema into one.
-func concat(parts []arrow.RecordBatch) (arrow.RecordBatch, error) {
-	schema := parts[0].Schema()
-	cols := make([]arrow.Array, schema.NumFields())
-	defer func() {
-		for _, c := range cols {
-			if c != nil {
-				c.Release()
-			}
-		}
-	}()
-	var rows int64
-	for _, r := range parts {
-		rows += r.NumRows()
-	}
-	in := make([]arrow.Array, len(parts))
-	for i := range cols {
-		for j, r := range parts {
-			in[j] = r.Column(i)
-		}
-		var err error
-		if cols[i], err = array.Concatenate(in, memory.DefaultAllocator); err != nil {
-			return nil, err
-		}
-	}
-	return array.NewRecordBatch(schema, cols, rows), nil
 }
 
 // scaleOf reads an asset's scale from the ledger: assets are never removed

@@ -17,44 +17,10 @@ import (
 
 	"github.com/tape-ledger/tape/columnar"
 	"github.com/tape-ledger/tape/columnar/duckdb"
-	"github.com/tape-ledger/tape/ingest"
 	"github.com/tape-ledger/tape/internal/tape"
-	"github.com/tape-ledger/tape/internal/workload"
+	"github.com/tape-ledger/tape/internal/tapetest"
 	"github.com/tape-ledger/tape/ledgercore"
 )
-
-// loadLedger applies a generated workload of n commands to a new ledger.
-func loadLedger(t testing.TB, n int) *tape.Ledger {
-	t.Helper()
-	var buf bytes.Buffer
-	if _, err := workload.Generate(&buf, workload.Options{Seed: 3, N: n}); err != nil {
-		t.Fatal(err)
-	}
-	l, err := tape.Open(tape.Options{Dir: t.TempDir(), NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	dec := ingest.NewCommandDecoder(&buf)
-	var in []tape.Input
-	for {
-		tc, err := dec.Next()
-		if err != nil {
-			break
-		}
-		in = append(in, tape.Input{Cmd: tc.Cmd, Ts: tc.Ts})
-		if len(in) == 4096 {
-			if _, err := l.SubmitOffline(context.Background(), in); err != nil {
-				t.Fatal(err)
-			}
-			in = in[:0]
-		}
-	}
-	if _, err := l.SubmitOffline(context.Background(), in); err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
 
 // failingStore fails every write after the first `ok` ones, like a store
 // connection killed mid-projection.
@@ -95,7 +61,7 @@ func queryInt(t *testing.T, st *duckdb.Store, q string) int64 {
 // resumed stores every event once, and the store's balances equal the
 // ledger's.
 func TestProjectExactlyOnce(t *testing.T) {
-	l := loadLedger(t, 150_000)
+	l := tapetest.LoadLedger(t, 3, 150_000)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "tape.duckdb")
 	st, err := duckdb.Open(ctx, path)
@@ -262,7 +228,7 @@ func TestProjectMemoryBounded(t *testing.T) {
 	rows := map[int]int{}
 	const small, large = 400_000, 1_200_000
 	for _, n := range []int{small, large} {
-		l := loadLedger(t, n)
+		l := tapetest.LoadLedger(t, 3, n)
 		st, err := duckdb.Open(context.Background(), filepath.Join(t.TempDir(), "m.duckdb"))
 		if err != nil {
 			t.Fatal(err)
