@@ -17,6 +17,8 @@ Usage:
   tape verify  --data DIR                                 re-execute and replay the whole tape
   tape project --data DIR [--store URL]                   write the tape's events into the column store
   tape sql     [--store URL] [--format table|csv|json|arrow] "SELECT ..."
+  tape ingest  [--store URL] --kind trades|quotes [--map px=price,...] [--time rfc3339|s|ms|us|ns]
+               [--skip-bad-rows] FILE...                  load tick files (csv, ndjson, parquet, arrow; .gz, .zst)
   tape gen commands --seed S --n N [--days D]             write a deterministic NDJSON workload
   tape gen ticks --seed S [--symbols N] [--days D] [--rate R] [--format csv|ndjson] --out PREFIX
                                                           write deterministic trades and quotes
@@ -51,6 +53,8 @@ func main() {
 		err = project(args, log)
 	case "sql":
 		err = sqlCommand(args)
+	case "ingest":
+		err = ingestCommand(args)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

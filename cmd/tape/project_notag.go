@@ -17,6 +17,8 @@ func project([]string, *slog.Logger) error { return errNoStore }
 
 func sqlCommand([]string) error { return errNoStore }
 
+func ingestCommand([]string) error { return errNoStore }
+
 func genTicksIntoStore(workload.TickOptions, string, string) error { return errNoStore }
 
 const storeFlagHelp = "column store (this build has none: build with -tags duckdb_arrow)"
