@@ -49,37 +49,43 @@ const (
 
 // Tags this package reads or writes.
 const (
-	TagBeginSeqNo      = 7
-	TagBeginString     = 8
-	TagBodyLength      = 9
-	TagCheckSum        = 10
-	TagEndSeqNo        = 16
-	TagLastMkt         = 30
-	TagMsgSeqNum       = 34
-	TagMsgType         = 35
-	TagNewSeqNo        = 36
-	TagPossDupFlag     = 43
-	TagSenderCompID    = 49
-	TagSendingTime     = 52
-	TagSymbol          = 55
-	TagTargetCompID    = 56
-	TagText            = 58
-	TagEncryptMethod   = 98
-	TagHeartBtInt      = 108
-	TagTestReqID       = 112
-	TagOrigSendingTime = 122
-	TagGapFillFlag     = 123
-	TagResetSeqNumFlag = 141
-	TagMDReqID         = 262
-	TagNoMDEntries     = 268
-	TagMDEntryType     = 269
-	TagMDEntryPx       = 270
-	TagMDEntrySize     = 271
-	TagMDEntryDate     = 272
-	TagMDEntryTime     = 273
-	TagMDMkt           = 275
-	TagMDUpdateAction  = 279
-	TagTradeID         = 1003
+	TagBeginSeqNo           = 7
+	TagBeginString          = 8
+	TagBodyLength           = 9
+	TagCheckSum             = 10
+	TagEndSeqNo             = 16
+	TagLastMkt              = 30
+	TagMsgSeqNum            = 34
+	TagMsgType              = 35
+	TagNewSeqNo             = 36
+	TagPossDupFlag          = 43
+	TagRefSeqNum            = 45
+	TagSenderCompID         = 49
+	TagSendingTime          = 52
+	TagSide                 = 54
+	TagSymbol               = 55
+	TagTargetCompID         = 56
+	TagText                 = 58
+	TagEncryptMethod        = 98
+	TagHeartBtInt           = 108
+	TagTestReqID            = 112
+	TagOrigSendingTime      = 122
+	TagGapFillFlag          = 123
+	TagResetSeqNumFlag      = 141
+	TagMDReqID              = 262
+	TagNoMDEntries          = 268
+	TagMDEntryType          = 269
+	TagMDEntryPx            = 270
+	TagMDEntrySize          = 271
+	TagMDEntryDate          = 272
+	TagMDEntryTime          = 273
+	TagMDMkt                = 275
+	TagMDUpdateAction       = 279
+	TagRefTagID             = 371
+	TagRefMsgType           = 372
+	TagSessionRejectReason  = 373
+	TagBusinessRejectReason = 380
+	TagTradeID              = 1003
 )
 
 // MsgType values of the session and market-data messages.
@@ -94,6 +100,7 @@ const (
 	MsgTypeMarketDataRequest     = "V"
 	MsgTypeMarketDataSnapshot    = "W"
 	MsgTypeMarketDataIncremental = "X"
+	MsgTypeBusinessMessageReject = "j"
 )
 
 // tagName names the tags this package knows, for errors; "" for others.
@@ -123,6 +130,8 @@ func tagName(tag int) string {
 		return "SenderCompID"
 	case TagSendingTime:
 		return "SendingTime"
+	case TagSide:
+		return "Side"
 	case TagSymbol:
 		return "Symbol"
 	case TagTargetCompID:

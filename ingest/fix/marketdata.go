@@ -47,6 +47,29 @@ func (a UpdateAction) String() string {
 	return "UpdateAction(" + strconv.Quote(string(rune(a))) + ")"
 }
 
+// Side is Side (54) of an entry: the aggressor of a trade, where the venue
+// sends it.
+type Side byte
+
+// The sides Tape takes in; AppendEntries refuses other values of 54.
+const (
+	SideUnknown Side = 0 // no 54 in the entry
+	SideBuy     Side = '1'
+	SideSell    Side = '2'
+)
+
+func (s Side) String() string {
+	switch s {
+	case SideUnknown:
+		return "Unknown"
+	case SideBuy:
+		return "Buy"
+	case SideSell:
+		return "Sell"
+	}
+	return "Side(" + strconv.Quote(string(rune(s))) + ")"
+}
+
 // Entry is one bid, offer or trade of a market-data message. Prices and
 // sizes keep the decimal text as sent: Tape parses them against the
 // instrument's scale later, and never through a float.
@@ -59,6 +82,7 @@ type Entry struct {
 	Ts      int64        // ns since the Unix epoch, UTC; see AppendEntries
 	TradeID string       // 1003, "" when absent
 	Venue   string       // 275 MDMkt, else 30 LastMkt, "" when neither
+	Side    Side         // 54, SideUnknown when absent
 }
 
 // decimalDigitsMax is the most digits a Px or Size may hold: the 38 of
@@ -80,10 +104,13 @@ const decimalDigitsMax = 38
 //   - 270 MDEntryPx and 271 MDEntrySize are required but in a Delete.
 //     Both are decimals: an optional '-' (not for a size), digits, and an
 //     optional '.' followed by digits, at most 38 digits, no exponent.
+//   - 54 Side, optional, must be 1 (Buy) or 2 (Sell).
 //   - Ts is 272 MDEntryDate with 273 MDEntryTime. Without a date, the time
 //     is taken on SendingTime's (52) date, or on the day before when that
 //     lands more than 12 hours after SendingTime: an entry from 23:59:59.9
-//     sent at 00:00:00.1. Without a time, Ts is SendingTime.
+//     sent at 00:00:00.1. Without a time, Ts is SendingTime. In a message
+//     resent with PossDupFlag (43) Y, OrigSendingTime (122), when present,
+//     stands for SendingTime: a resent message maps to the same entries.
 //
 // All strings of the appended entries share one copy of the message; the
 // Message and its bytes may be reused as soon as AppendEntries returns.
@@ -133,7 +160,7 @@ type mapper struct {
 	delim       int    // the tag that starts an entry
 	count       int    // NoMDEntries
 	symbol      int    // field index of 55 before 268; 0 when none
-	sendingTs   int64  // 52
+	sendingTs   int64  // 52, or 122 in a PossDup
 	str         string // the message's bytes, copied once for the entries' strings
 }
 
@@ -149,12 +176,16 @@ func newMapper(m *Message) (mapper, int, error) {
 	default:
 		return mp, 0, &EntryError{Tag: TagMsgType, Reason: quote(m.MsgType()) + " is not W or X"}
 	}
-	v, ok := m.Get(TagSendingTime)
+	tsTag := TagSendingTime
+	if possDup, _ := m.Get(TagPossDupFlag); string(possDup) == "Y" && m.index(TagOrigSendingTime) >= 0 {
+		tsTag = TagOrigSendingTime
+	}
+	v, ok := m.Get(tsTag)
 	if !ok {
 		return mp, 0, &EntryError{Tag: TagSendingTime, Reason: "is missing"}
 	}
 	if mp.sendingTs, ok = parseTimestamp(v); !ok {
-		return mp, 0, &EntryError{Tag: TagSendingTime, Reason: quote(v) + " is not a UTCTimestamp " + timestampLayout}
+		return mp, 0, &EntryError{Tag: tsTag, Reason: quote(v) + " is not a UTCTimestamp " + timestampLayout}
 	}
 	i := 3
 	for ; i < len(m.fields)-1 && m.fields[i].tag != TagNoMDEntries; i++ {
@@ -210,7 +241,7 @@ func (mp *mapper) countError(n string) *EntryError {
 // entryFields holds the field index of each tag of one entry; 0 when the
 // entry lacks it (field 0 is BeginString, never in an entry).
 type entryFields struct {
-	action, typ, symbol, px, size, date, time, tradeID, mdMkt, lastMkt int
+	action, typ, symbol, px, size, date, time, tradeID, mdMkt, lastMkt, side int
 }
 
 // slot returns where e keeps the index of a field with tag, or nil for a
@@ -237,6 +268,8 @@ func (e *entryFields) slot(tag int) *int {
 		return &e.mdMkt
 	case TagLastMkt:
 		return &e.lastMkt
+	case TagSide:
+		return &e.side
 	}
 	return nil
 }
@@ -276,12 +309,21 @@ func (mp *mapper) appendEntry(dst []Entry, n int, e *entryFields) ([]Entry, erro
 	if err != nil {
 		return dst, err
 	}
+	side := SideUnknown
+	if e.side != 0 {
+		v := mp.value(e.side)
+		if len(v) != 1 || (v[0] != byte(SideBuy) && v[0] != byte(SideSell)) {
+			return dst, &EntryError{Entry: n, Tag: TagSide, Reason: quote(v) + " is not 1 (Buy) or 2 (Sell)"}
+		}
+		side = Side(v[0])
+	}
 	venue := e.mdMkt
 	if venue == 0 {
 		venue = e.lastMkt
 	}
 	return append(dst, Entry{Type: EntryType(typ[0]), Update: action, Symbol: mp.string(symbol),
-		Px: mp.string(e.px), Size: mp.string(e.size), Ts: ts, TradeID: mp.string(e.tradeID), Venue: mp.string(venue)}), nil
+		Px: mp.string(e.px), Size: mp.string(e.size), Ts: ts, TradeID: mp.string(e.tradeID), Venue: mp.string(venue),
+		Side: side}), nil
 }
 
 // checkDecimal checks the Px or Size at field i of entry n: required but

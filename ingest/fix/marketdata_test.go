@@ -76,6 +76,10 @@ func TestAppendEntriesErrors(t *testing.T) {
 			`fix: entry 1: tag 273 MDEntryTime "13:30" is not a UTCTimeOnly (HH:MM:SS[.sss])`},
 		{"bad date", xHeader + "268=1|279=0|269=2|55=EURUSD|270=1.5|271=1|272=20250230|273=13:30:00|",
 			`fix: entry 1: tag 272 MDEntryDate "20250230" is not a UTCDateOnly (YYYYMMDD)`},
+		{"bad side", xHeader + "268=1|279=0|269=2|55=EURUSD|270=1.5|271=1|54=5|",
+			`fix: entry 1: tag 54 Side "5" is not 1 (Buy) or 2 (Sell)`},
+		{"bad OrigSendingTime", "35=X|43=Y|52=20250314-13:30:00.000|122=x|268=0|",
+			`fix: tag 122 OrigSendingTime "x" is not a UTCTimestamp (YYYYMMDD-HH:MM:SS[.sss])`},
 		{"W starts with 269", "35=W|52=20250314-13:30:00.000|55=EURUSD|268=1|270=1.5|269=0|271=1|",
 			"fix: entry 1: tag 270 MDEntryPx comes first in the entry, which must start with tag 269 MDEntryType"},
 	}
@@ -124,6 +128,13 @@ func TestAppendEntries(t *testing.T) {
 			}},
 		{"entry date and time", "35=X|52=20250315-00:00:00.100|268=1|279=0|269=2|55=A|270=1|271=1|272=20250313|273=23:59:59.9|",
 			[]Entry{{Type: Trade, Update: UpdateNew, Symbol: "A", Px: "1", Size: "1", Ts: 1741910399_900_000_000}}},
+		{"side of trades", "35=X|52=20250315-00:00:00.100|268=2|279=0|269=2|55=A|270=1|271=1|54=1|279=0|269=2|55=A|270=1|271=1|54=2|",
+			[]Entry{
+				{Type: Trade, Update: UpdateNew, Symbol: "A", Px: "1", Size: "1", Ts: 1741996800_100_000_000, Side: SideBuy},
+				{Type: Trade, Update: UpdateNew, Symbol: "A", Px: "1", Size: "1", Ts: 1741996800_100_000_000, Side: SideSell},
+			}},
+		{"PossDup: OrigSendingTime", "35=X|43=Y|52=20250315-00:00:09.000|122=20250315-00:00:00.100|268=1|279=0|269=2|55=A|270=1|271=1|",
+			[]Entry{{Type: Trade, Update: UpdateNew, Symbol: "A", Px: "1", Size: "1", Ts: 1741996800_100_000_000}}},
 		{"date without time is SendingTime", "35=X|52=20250315-00:00:00.100|268=1|279=0|269=2|55=A|270=1|271=1|272=20250313|",
 			[]Entry{{Type: Trade, Update: UpdateNew, Symbol: "A", Px: "1", Size: "1", Ts: 1741996800_100_000_000}}},
 	}
