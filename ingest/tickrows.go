@@ -324,7 +324,10 @@ func (a *assembler) finish() error {
 			strconv.Quote(a.source)+"): ingest each source separately")
 	}
 	if !a.hasSeq {
-		a.seq = uint64(a.row + 1)
+		if a.o.RequireSeq {
+			return a.bad(-1, nil, "no source_seq: send a source_seq column, or the first row's source_seq as first_seq")
+		}
+		a.seq = max(a.o.FirstSeq, 1) + uint64(a.row)
 	}
 	if a.seq <= a.lastSeq {
 		return a.bad(a.colIndex("source_seq"), []byte(strconv.FormatUint(a.seq, 10)),

@@ -32,6 +32,12 @@ type TickOptions struct {
 	Columns map[string]string
 	// Time is how ts values are written; the zero value is RFC 3339.
 	Time TimeFormat
+	// FirstSeq is the source_seq of the first data row when the input has
+	// no source_seq column (rows count up from it); 0 means 1.
+	FirstSeq uint64
+	// RequireSeq refuses rows without a source_seq instead of numbering
+	// them (HTTP bodies: their ordinals would restart at every request).
+	RequireSeq bool
 	// SkipBadRows writes bad rows to Rejects and goes on, instead of
 	// stopping at the first one.
 	SkipBadRows bool

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 
+	"github.com/tape-ledger/tape/ingest"
 	"github.com/tape-ledger/tape/internal/server"
 	"github.com/tape-ledger/tape/internal/tape"
 	"github.com/tape-ledger/tape/internal/workload"
@@ -23,12 +24,12 @@ func genTicksIntoStore(workload.TickOptions, string, string) error { return errN
 
 const storeFlagHelp = "column store (this build has none: build with -tags duckdb_arrow)"
 
-// startProjection without the column store: serve runs without projecting,
-// unless a store was asked for.
-func startProjection(storeURL, _ string, _ *tape.Ledger, log *slog.Logger, _ *server.Metrics) (func() error, error) {
+// startProjection without the column store: serve runs without projecting
+// or taking ticks, unless a store was asked for.
+func startProjection(storeURL, _ string, _ *tape.Ledger, log *slog.Logger, _ *server.Metrics) (ingest.TickStore, func() error, error) {
 	if storeURL != "" {
-		return nil, errNoStore
+		return nil, nil, errNoStore
 	}
-	log.Warn("built without the column store: events are not projected")
-	return func() error { return nil }, nil
+	log.Warn("built without the column store: events are not projected, ticks not taken")
+	return nil, func() error { return nil }, nil
 }

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tape-ledger/tape/ingest"
+	"github.com/tape-ledger/tape/ingest/fix"
 	"github.com/tape-ledger/tape/internal/server"
 	"github.com/tape-ledger/tape/internal/tape"
 )
@@ -26,7 +28,10 @@ func serve(args []string, log *slog.Logger) error {
 	bodyMax := fs.Int64("body-max", server.BodyBytesMaxDefault, "largest request body in bytes")
 	perRequest := fs.Int("commands-max", server.CommandsPerRequestMaxDefault, "most commands in one request")
 	snapEvery := fs.Uint64("snapshot-every", tape.SnapshotEveryDefault, "commands between snapshots")
-	storeURL := fs.String("store", "", storeFlagHelp+`; "none": no projection`)
+	storeURL := fs.String("store", "", storeFlagHelp+`; "none": no projection, no ticks`)
+	tickWriters := fs.Int("tick-writers", server.TickWritersDefault, "tick bodies written at once; more get 429")
+	fixListen := fs.String("fix-listen", "", "address of the FIX 4.4 market-data listener (off when empty)")
+	fixCompID := fs.String("fix-comp-id", "TAPE", "Tape's CompID in FIX sessions (TargetCompID of a Logon)")
 	fs.Parse(args)
 	if *perRequest < 1 || *perRequest > tape.SubmitCommandsMax {
 		return fmt.Errorf("--commands-max must be 1..%d", tape.SubmitCommandsMax)
@@ -37,17 +42,23 @@ func serve(args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	var ticks ingest.TickStore
 	stopProjection := func() error { return nil }
 	if *storeURL != "none" {
-		if stopProjection, err = startProjection(*storeURL, *data, l, log, metrics); err != nil {
+		if ticks, stopProjection, err = startProjection(*storeURL, *data, l, log, metrics); err != nil {
 			return errors.Join(err, l.Close())
 		}
 	}
-	srv := server.New(server.Config{Token: os.Getenv("TAPE_TOKEN"), BodyBytesMax: *bodyMax,
-		CommandsPerRequestMax: *perRequest, Rate: *rate, Burst: *burst}, l, log, metrics)
-	ln, err := net.Listen("tcp", *listen)
+	stopFIX, err := startFIX(*fixListen, *fixCompID, ticks, log)
 	if err != nil {
 		return errors.Join(err, stopProjection(), l.Close())
+	}
+	stopStores := func() error { return errors.Join(stopFIX(), stopProjection()) }
+	srv := server.New(server.Config{Token: os.Getenv("TAPE_TOKEN"), BodyBytesMax: *bodyMax,
+		CommandsPerRequestMax: *perRequest, Rate: *rate, Burst: *burst, Ticks: ticks, TickWriters: *tickWriters}, l, log, metrics)
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return errors.Join(err, stopStores(), l.Close())
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	log.Info("serving", "listen", ln.Addr().String(), "data", *data, "seq", l.Seq(), "auth", os.Getenv("TAPE_TOKEN") != "")
@@ -66,5 +77,33 @@ func serve(args []string, log *slog.Logger) error {
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	return errors.Join(err, stopProjection(), l.Close())
+	return errors.Join(err, stopStores(), l.Close())
+}
+
+// startFIX runs the FIX listener on addr, writing into the store; stop
+// closes it after its sessions' rows are written.
+func startFIX(addr, compID string, st ingest.TickStore, log *slog.Logger) (stop func() error, err error) {
+	if addr == "" {
+		return func() error { return nil }, nil
+	}
+	if st == nil {
+		return nil, errors.New("--fix-listen needs a column store (not --store none)")
+	}
+	fl, err := fix.NewListener(st, fix.Config{CompID: compID})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("FIX market-data listener", "listen", ln.Addr().String(), "comp_id", compID)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- fl.Serve(ctx, ln) }()
+	return func() error {
+		err := fl.Close() // Logout to every session, their rows written
+		cancel()
+		return errors.Join(err, <-done)
+	}, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tape-ledger/tape/columnar/clickhouse"
 	"github.com/tape-ledger/tape/columnar/duckdb"
+	"github.com/tape-ledger/tape/ingest"
 	"github.com/tape-ledger/tape/internal/projector"
 	"github.com/tape-ledger/tape/internal/tape"
 )
@@ -107,23 +108,24 @@ func sleep(ctx context.Context, d time.Duration) {
 }
 
 // startProjection opens the store and follows the tape into it in the
-// background; stop ends the projection and closes the store.
-func startProjection(storeURL, data string, l *tape.Ledger, log *slog.Logger, m projectionMetrics) (stop func() error, err error) {
+// background; it returns the store for tick ingest, and stop, which ends
+// the projection and closes the store.
+func startProjection(storeURL, data string, l *tape.Ledger, log *slog.Logger, m projectionMetrics) (st ingest.TickStore, stop func() error, err error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	st, name, err := openStore(ctx, storeURL, data)
+	s, name, err := openStore(ctx, storeURL, data)
 	if err != nil {
 		cancel()
-		return nil, err
+		return nil, nil, err
 	}
 	log.Info("projecting into the column store", "store", name)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		follow(ctx, l, st, name, log, m)
+		follow(ctx, l, s, name, log, m)
 	}()
-	return func() error {
+	return s, func() error {
 		cancel()
 		<-done
-		return st.Close()
+		return s.Close()
 	}, nil
 }

@@ -20,6 +20,7 @@ type Metrics struct {
 
 	projectedSeq       prometheus.Gauge
 	projectionFailures prometheus.Counter
+	ticks              *prometheus.CounterVec
 }
 
 // NewMetrics registers Tape's collectors in a new registry.
@@ -47,8 +48,11 @@ func NewMetrics() *Metrics {
 		projectionFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tape_store_projection_failures_total", Help: "Projection passes that failed (store unreachable, ...) and were retried.",
 		}),
+		ticks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tape_ticks_total", Help: "Tick rows taken over HTTP, by table and outcome (stored, stored_before, bad).",
+		}, []string{"table", "outcome"}),
 	}
-	m.Registry.MustRegister(m.commands, m.fsync, m.batch, m.requests, m.projectedSeq, m.projectionFailures,
+	m.Registry.MustRegister(m.commands, m.fsync, m.batch, m.requests, m.projectedSeq, m.projectionFailures, m.ticks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, s := range []tape.Status{tape.Accepted, tape.Rejected, tape.Duplicate} {
 		m.commands.WithLabelValues(s.String())

@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/tape-ledger/tape/ingest"
 	"github.com/tape-ledger/tape/internal/tape"
 )
 
@@ -33,6 +34,12 @@ type Config struct {
 	BodyBytesMax          int64
 	CommandsPerRequestMax int
 	Rate, Burst           float64 // per-client token bucket in commands; Rate 0 turns it off
+	// Ticks is the column store POST /v1/ticks writes into; nil answers 503.
+	Ticks ingest.TickStore
+	// TickWriters is how many tick bodies are written at once (0:
+	// TickWritersDefault); TickBodyBytesMax bounds one (0: no bound).
+	TickWriters      int
+	TickBodyBytesMax int64
 }
 
 // Server serves one ledger.
@@ -43,6 +50,8 @@ type Server struct {
 	metrics *Metrics
 	limiter *rateLimiter
 	mux     *http.ServeMux
+
+	tickSlots chan struct{} // a token per tick body being written
 }
 
 // New returns the API for a ledger. metrics may be the same collectors the
@@ -54,13 +63,21 @@ func New(cfg Config, l *tape.Ledger, log *slog.Logger, metrics *Metrics) *Server
 	if cfg.CommandsPerRequestMax == 0 {
 		cfg.CommandsPerRequestMax = CommandsPerRequestMaxDefault
 	}
-	s := &Server{cfg: cfg, ledger: l, log: log, metrics: metrics, limiter: newRateLimiter(cfg.Rate, cfg.Burst), mux: http.NewServeMux()}
+	if cfg.TickWriters == 0 {
+		cfg.TickWriters = TickWritersDefault
+	}
+	if cfg.TickBodyBytesMax == 0 {
+		cfg.TickBodyBytesMax = 1<<63 - 1
+	}
+	s := &Server{cfg: cfg, ledger: l, log: log, metrics: metrics, limiter: newRateLimiter(cfg.Rate, cfg.Burst), mux: http.NewServeMux(),
+		tickSlots: make(chan struct{}, cfg.TickWriters)}
 	metrics.watchLedger(l)
 	s.route("POST /v1/commands", s.postCommands)
 	s.route("GET /v1/accounts/{id}", s.getAccount)
 	s.route("GET /v1/accounts/{id}/balance", s.getBalance)
 	s.route("GET /v1/events", s.getEvents)
 	s.route("GET /v1/state", s.getState)
+	s.route("POST /v1/ticks/{table}", s.postTicks)
 	s.route("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
 	return s
