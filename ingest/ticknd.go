@@ -28,7 +28,7 @@ func NewNDJSONTicks(r io.Reader, name string, o TickOptions, mark Watermark) (*T
 }
 
 type ndjsonSource struct {
-	csvSource              // line reading
+	csvSource                // line reading
 	columns   map[string]int // input field name -> table column
 	strs      []byte         // unescaped strings of the current line
 }

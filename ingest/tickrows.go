@@ -172,15 +172,15 @@ type assembler struct {
 	outOfOrder int64
 
 	// The row being read.
-	col                                 int // the column being set, for errors
-	line                                int64
-	ts                                  int64
-	sym, side, tradeID, venue, rowSrc   []byte
-	dec                                 [4]decimal128.Num // px, qty or bid, ask, bid_size, ask_size
-	seq                                 uint64
+	col                                    int // the column being set, for errors
+	line                                   int64
+	ts                                     int64
+	sym, side, tradeID, venue, rowSrc      []byte
+	dec                                    [4]decimal128.Num // px, qty or bid, ask, bid_size, ask_size
+	seq                                    uint64
 	hasTs, hasSym, hasSide, hasSeq, hasSrc bool
-	hasDec                              [4]bool
-	upTo                                uint64
+	hasDec                                 [4]bool
+	upTo                                   uint64
 }
 
 func newAssembler(name string, o TickOptions, cols []tickColumn) *assembler {

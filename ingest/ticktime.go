@@ -60,4 +60,3 @@ func pow10i(n int) int64 {
 	}
 	return p
 }
-

@@ -101,4 +101,3 @@ func addStats(a, b ingest.TickStats) ingest.TickStats {
 	return ingest.TickStats{Rows: a.Rows + b.Rows, Stored: a.Stored + b.Stored, Skipped: a.Skipped + b.Skipped,
 		Bad: a.Bad + b.Bad, OutOfOrder: a.OutOfOrder + b.OutOfOrder}
 }
-
