@@ -20,7 +20,7 @@ import (
 	"github.com/tape-ledger/tape/columnar/columnartest"
 )
 
-const benchBatchRows = 256 << 10
+const benchBatchRows = 2 * 122_880 // the builders' batch size: two DuckDB row groups
 
 // benchEvents is a batch of transfer legs (two per seq) with seqs from first on: realistic widths for
 // every column.
@@ -68,7 +68,7 @@ func (e *benchEvents) batch(first uint64) arrow.RecordBatch {
 	return array.NewRecordBatch(e.template.Schema(), cols, int64(e.rows))
 }
 
-// BenchmarkWriteEvents writes 256k-row batches of events into a database file and compares the rate with
+// BenchmarkWriteEvents writes 245,760-row batches of events into a database file and compares the rate with
 // DuckDB's own ceiling on the same rows: CREATE TABLE AS SELECT from a Parquet file of them.
 func BenchmarkWriteEvents(b *testing.B) {
 	ctx := context.Background()
@@ -91,7 +91,7 @@ func BenchmarkWriteEvents(b *testing.B) {
 	})
 }
 
-// BenchmarkWriteTrades writes 256k-row batches of trades (random-walk prices of 500 symbols on a
+// BenchmarkWriteTrades writes 245,760-row batches of trades (random-walk prices of 500 symbols on a
 // 1-cent grid, 4 venues) into a database file, against DuckDB's CREATE TABLE AS from Parquet of the same
 // rows: the target is a ratio of at least 0.8.
 func BenchmarkWriteTrades(b *testing.B) {
