@@ -8,7 +8,7 @@ export GOFLAGS := -buildvcs=false -tags=duckdb_arrow
 CHDB_LIB_PATH ?= /var/cache/tape/chdb/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so
 export CHDB_LIB_PATH
 
-.PHONY: build demo test vet bench bench-core bench-http bench-restart clean
+.PHONY: build demo test vet bench bench-core bench-http bench-restart bench-columnar clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/tape
@@ -31,7 +31,7 @@ vet:
 	$(GO) vet ./...
 
 # Benchmarks (figures for the README): see bench/README.md.
-bench: bench-core bench-http bench-restart
+bench: bench-core bench-http bench-restart bench-columnar
 
 bench-core:
 	$(GO) test -run '^$$' -bench DecideApplyTransfer -benchtime 2000000x -count 5 ./ledgercore/
@@ -41,6 +41,13 @@ bench-http:
 
 bench-restart:
 	$(GO) test -run '^$$' -bench Restart -benchtime 1x -timeout 60m ./internal/tape/
+
+bench-columnar:
+	$(GO) test -run '^$$' -bench Project -benchtime 3x ./internal/projector/
+	$(GO) test -run '^$$' -bench 'Write(Events|Trades)' -benchtime 8x ./columnar/duckdb/
+	$(GO) test -run '^$$' -bench Write -benchtime 10x ./columnar/clickhouse/
+	$(GO) test -run '^$$' -bench CSVIntoDuckDB -benchtime 2x ./ingest/
+	$(GO) test -run XXX -bench ListenerIncremental -benchtime 300000x ./ingest/fix/
 
 clean:
 	rm -rf bin $(DEMO)
