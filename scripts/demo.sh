@@ -41,8 +41,12 @@ echo
 echo "== tape sql: day-end snapshots (one row per account at each day close, with the state hash)"
 "$bin" sql --data "$data/ledger" "SELECT day, seq, count(*) AS accounts, any_value(state_hash) AS state_hash FROM snapshots GROUP BY day, seq ORDER BY day"
 echo
-echo "== tape gen ticks --format store (a trading day of 20 symbols as Arrow batches into the same DuckDB file)"
-time "$bin" gen ticks --seed 7 --symbols 20 --rate 5 --format store --data "$data/ledger"
+echo "== tape gen ticks: a trading day of 20 symbols as CSV files, then tape ingest into the same DuckDB file"
+"$bin" gen ticks --seed 7 --symbols 20 --rate 5 --out "$data/day"
+time "$bin" ingest --data "$data/ledger" --kind trades "$data/day.trades.csv"
+time "$bin" ingest --data "$data/ledger" --kind quotes "$data/day.quotes.csv"
+echo "== tape ingest of the same file again: every row is stored already"
+"$bin" ingest --data "$data/ledger" --kind trades "$data/day.trades.csv"
 echo
 echo "== tape sql: VWAP, high and low per symbol (prices are DECIMAL(18,8): cast before multiplying)"
 "$bin" sql --data "$data/ledger" "SELECT sym, count(*) AS trades, CAST(sum(px * qty::DECIMAL(38,8)) / sum(qty) AS DECIMAL(18,4)) AS vwap, min(px) AS low, max(px) AS high FROM trades GROUP BY sym ORDER BY trades DESC LIMIT 5"
