@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make demo: generate a workload, apply it through the sequencer, travel in
-# time, verify the whole tape, and show balances as of several instants.
+# time, verify the whole tape, show balances as of several instants, project
+# the tape into the embedded DuckDB file, ingest a trading day of ticks, and
+# query events and ticks with SQL.
 set -euo pipefail
 bin=${1:-bin/tape}
 data=${2:-demo-data}
