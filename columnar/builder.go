@@ -18,11 +18,11 @@ import (
 // A builder is not safe for concurrent use; the batches it returns may be
 // used and released on any goroutine.
 
-// batchRowsMax is the most rows a builder holds before its caller must flush
+// BatchRowsMax is the most rows a builder holds before its caller must flush
 // it with NewRecord: two of DuckDB's 122,880-row groups, so a batch goes
 // into the database file as whole row groups, one per thread, rather than
 // through the WAL (about 65 MB for the widest table, the events).
-const batchRowsMax = 2 * 122_880
+const BatchRowsMax = 2 * 122_880
 
 // eventRowsMax is the most rows one event adds to the events table.
 const eventRowsMax = 2
@@ -47,7 +47,7 @@ type column interface {
 }
 
 // batch is the part every builder shares: the columns of one schema, bounded
-// to batchRowsMax rows.
+// to BatchRowsMax rows.
 type batch struct {
 	schema   *arrow.Schema
 	cols     []column
@@ -72,7 +72,7 @@ func newBatch(schema *arrow.Schema, cols ...column) batch {
 
 // full reports whether rows more rows might not fit.
 func (b *batch) full(rows int) bool {
-	if b.n+rows > batchRowsMax {
+	if b.n+rows > BatchRowsMax {
 		return true
 	}
 	for _, t := range b.texts {
@@ -117,11 +117,11 @@ func (b *batch) Release() {
 	b.cols, b.n = nil, 0
 }
 
-// grow accounts for rows about to be appended; exceeding batchRowsMax means
+// grow accounts for rows about to be appended; exceeding BatchRowsMax means
 // the caller did not flush on Full, a bug.
 func (b *batch) grow(rows int) {
-	if b.n+rows > batchRowsMax {
-		panic("BUG: columnar: batch over batchRowsMax rows: flush when Full")
+	if b.n+rows > BatchRowsMax {
+		panic("BUG: columnar: batch over BatchRowsMax rows: flush when Full")
 	}
 	if b.n == 0 {
 		if b.cols == nil {

@@ -30,9 +30,9 @@ type recordBuilder interface {
 	Release()
 }
 
-// TestBuildersBounded appends well over batchRowsMax rows to each builder,
+// TestBuildersBounded appends well over BatchRowsMax rows to each builder,
 // flushing only when it says it is Full, and checks that no batch exceeds
-// batchRowsMax, no row is lost and every batch passes Validate.
+// BatchRowsMax, no row is lost and every batch passes Validate.
 func TestBuildersBounded(t *testing.T) {
 	trade := Trade{Sym: "S", Px: decimal128.FromI64(1), Qty: decimal128.FromI64(1), Side: "S", TradeID: "1", Venue: "V", Source: "s"}
 	quote := Quote{Sym: "S", Venue: "V", Source: "s"}
@@ -60,12 +60,12 @@ func TestBuildersBounded(t *testing.T) {
 	} {
 		t.Run(c.table.Name, func(t *testing.T) {
 			defer c.b.Release()
-			const rowsTotal = 2*batchRowsMax + 1000
+			const rowsTotal = 2*BatchRowsMax + 1000
 			appended, flushed, batches := 0, 0, 0
 			flush := func() {
 				rec := c.b.NewRecord()
 				defer rec.Release()
-				if rec.NumRows() > batchRowsMax {
+				if rec.NumRows() > BatchRowsMax {
 					t.Fatalf("batch of %d rows", rec.NumRows())
 				}
 				if err := Validate(c.table, rec); err != nil {
@@ -79,7 +79,7 @@ func TestBuildersBounded(t *testing.T) {
 					flush()
 				}
 				appended += c.append(c.b, i)
-				if c.b.Len() > batchRowsMax {
+				if c.b.Len() > BatchRowsMax {
 					t.Fatalf("builder holds %d rows", c.b.Len())
 				}
 			}
@@ -91,15 +91,15 @@ func TestBuildersBounded(t *testing.T) {
 	}
 }
 
-// TestAppendToFullBuilderPanics: appending past batchRowsMax is the
+// TestAppendToFullBuilderPanics: appending past BatchRowsMax is the
 // caller's bug.
 func TestAppendToFullBuilderPanics(t *testing.T) {
 	eb := NewEventsBuilder()
 	defer eb.Release()
-	for eb.Len() < batchRowsMax-3 {
+	for eb.Len() < BatchRowsMax-3 {
 		eb.Append(&twoLegs)
 	}
-	eb.Append(&noLegs) // batchRowsMax - 1 rows: full, as an event may take two
+	eb.Append(&noLegs) // BatchRowsMax - 1 rows: full, as an event may take two
 	if !eb.Full() {
 		t.Fatalf("not Full at %d rows", eb.Len())
 	}
@@ -107,7 +107,7 @@ func TestAppendToFullBuilderPanics(t *testing.T) {
 		if r, _ := recover().(string); !strings.HasPrefix(r, "BUG: ") {
 			t.Fatalf("recovered %q, want a BUG: panic", r)
 		}
-		if eb.Len() != batchRowsMax-1 {
+		if eb.Len() != BatchRowsMax-1 {
 			t.Fatalf("the failed append left %d rows", eb.Len())
 		}
 	}()

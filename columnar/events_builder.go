@@ -35,7 +35,7 @@ func NewEventsBuilder() *EventsBuilder {
 	return b
 }
 
-// Full reports whether the next event might not fit (batchRowsMax rows, or
+// Full reports whether the next event might not fit (BatchRowsMax rows, or
 // 1 GiB of text in a column): the caller must flush with NewRecord before
 // appending again.
 func (b *EventsBuilder) Full() bool { return b.full(eventRowsMax) }

@@ -26,7 +26,7 @@ func NewAccountsBuilder() *AccountsBuilder {
 	return b
 }
 
-// Full reports whether the next row might not fit (batchRowsMax rows, or
+// Full reports whether the next row might not fit (BatchRowsMax rows, or
 // 1 GiB of text in a column): the caller must flush with NewRecord before
 // appending again.
 func (b *AccountsBuilder) Full() bool { return b.full(1) }
@@ -70,7 +70,7 @@ func NewSnapshotsBuilder() *SnapshotsBuilder {
 	return b
 }
 
-// Full reports whether the next row might not fit (batchRowsMax rows, or
+// Full reports whether the next row might not fit (BatchRowsMax rows, or
 // 1 GiB of text in a column): the caller must flush with NewRecord before
 // appending again.
 func (b *SnapshotsBuilder) Full() bool { return b.full(1) }

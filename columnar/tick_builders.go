@@ -47,7 +47,7 @@ func NewTradesBuilder() *TradesBuilder {
 	return b
 }
 
-// Full reports whether the next row might not fit (batchRowsMax rows, or
+// Full reports whether the next row might not fit (BatchRowsMax rows, or
 // 1 GiB of text in a column): the caller must flush with NewRecord before
 // appending again.
 func (b *TradesBuilder) Full() bool { return b.full(1) }
@@ -83,7 +83,7 @@ func NewQuotesBuilder() *QuotesBuilder {
 	return b
 }
 
-// Full reports whether the next row might not fit (batchRowsMax rows, or
+// Full reports whether the next row might not fit (BatchRowsMax rows, or
 // 1 GiB of text in a column): the caller must flush with NewRecord before
 // appending again.
 func (b *QuotesBuilder) Full() bool { return b.full(1) }

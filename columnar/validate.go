@@ -40,7 +40,7 @@ func (e *ValidationError) Error() string {
 //   - a decimal value beyond its column's precision, i.e. not at the
 //     column's scale (a value scaled twice);
 //   - text that is not valid UTF-8, a trades side other than "B" or "S";
-//   - more than batchRowsMax rows.
+//   - more than BatchRowsMax rows.
 func Validate(t Table, rec arrow.RecordBatch) error {
 	if rec == nil {
 		return &ValidationError{Table: t.Name, Row: -1, Reason: "no batch"}
@@ -48,9 +48,9 @@ func Validate(t Table, rec arrow.RecordBatch) error {
 	if err := validateSchema(t, rec.Schema()); err != nil {
 		return err
 	}
-	if n := rec.NumRows(); n > batchRowsMax {
+	if n := rec.NumRows(); n > BatchRowsMax {
 		return &ValidationError{Table: t.Name, Row: -1,
-			Reason: fmt.Sprintf("batch of %d rows is over the limit of %d", n, batchRowsMax)}
+			Reason: fmt.Sprintf("batch of %d rows is over the limit of %d", n, BatchRowsMax)}
 	}
 	for i, f := range t.Schema.Fields() {
 		c := rec.Column(i)

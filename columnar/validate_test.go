@@ -274,14 +274,14 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-// TestValidateBatchLimits: no batch, and a batch over batchRowsMax rows.
+// TestValidateBatchLimits: no batch, and a batch over BatchRowsMax rows.
 func TestValidateBatchLimits(t *testing.T) {
 	if err := Validate(EventsTable, nil); err == nil {
 		t.Fatal("nil batch passed")
 	}
 	b := array.NewRecordBuilder(memory.DefaultAllocator, WatermarksSchema)
 	defer b.Release()
-	for range batchRowsMax + 1 {
+	for range BatchRowsMax + 1 {
 		b.Field(0).(*array.StringBuilder).Append("events")
 		b.Field(1).(*array.Uint64Builder).Append(1)
 	}

@@ -27,7 +27,14 @@ import (
 //   - source_seq: any integer from 1 up.
 //
 // name is used in errors. The reader does not release rr.
+//
+// Batches that already have the table's exact schema (columnar's) are
+// validated whole and passed on without a row-by-row copy.
 func NewArrowTicks(rr array.RecordReader, name string, o TickOptions, mark Watermark) (*TickReader, error) {
+	if t, ok := columnar.TableNamed(o.Table); ok && (o.Table == "trades" || o.Table == "quotes") && passThrough(t, rr.Schema(), o) {
+		return &TickReader{name: name, pass: &passSource{rr: rr, name: name, table: t, mark: mark,
+			lastTs: map[string]*int64{}}}, nil
+	}
 	src := &arrowSource{rr: rr, name: name}
 	tr, err := newTickReader(name, o, src, mark)
 	if err != nil {
@@ -133,9 +140,9 @@ func (s *arrowSource) set(a *assembler, c int, col arrow.Array, row int) error {
 	kind := a.cols[c].kind
 	switch v := col.(type) {
 	case *array.String:
-		return a.setText(c, []byte(v.Value(row)))
+		return a.setText(c, bytesView(v.Value(row)))
 	case *array.LargeString:
-		return a.setText(c, []byte(v.Value(row)))
+		return a.setText(c, bytesView(v.Value(row)))
 	case *array.Timestamp:
 		unit := v.DataType().(*arrow.TimestampType).Unit
 		ns, ok := mulExact(int64(v.Value(row)), int64(unit.Multiplier()))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/tape-ledger/tape/columnar"
 	"github.com/tape-ledger/tape/internal/workload"
 )
 
@@ -275,5 +277,59 @@ func TestArrowTicksConversions(t *testing.T) {
 	if _, err := NewArrowTicks(badRR, "b.arrow", TickOptions{Table: "trades", Source: "b"}, nil); err == nil ||
 		!strings.Contains(err.Error(), "b.arrow: no column sym") {
 		t.Errorf("bad schema: %v", err)
+	}
+}
+
+// Batches in the table's own schema pass whole: rows stored before are cut
+// off, bad values and keys are named with their row, and small input
+// batches are gathered into big ones.
+func TestArrowTicksPassThrough(t *testing.T) {
+	b := columnar.NewTradesBuilder()
+	defer b.Release()
+	var parts []arrow.RecordBatch
+	for k := range 3 {
+		for i := range 4 {
+			seq := uint64(k*4 + i + 1)
+			side := "B"
+			if seq == 11 {
+				side = "X"
+			}
+			b.Append(&columnar.Trade{Ts: int64(seq), Sym: "AAPL", Px: decimal128.FromU64(1), Qty: decimal128.FromU64(1),
+				Side: side, Source: "p", SourceSeq: seq})
+		}
+		parts = append(parts, b.NewRecord())
+	}
+	defer func() {
+		for _, p := range parts {
+			p.Release()
+		}
+	}()
+	rr, err := array.NewRecordReader(columnar.TradesSchema, parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewArrowTicks(rr, "p.arrow", TickOptions{Table: "trades"}, func(string) (uint64, error) { return 2, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.pass == nil {
+		t.Fatal("batches in the table's schema were not passed through")
+	}
+	rows, _, _, err := readAll(t, r)
+	var re *RowError
+	if !errors.As(err, &re) || re.Row != 11 || re.Column != "side" || len(rows) != 0 {
+		t.Fatalf("rows %d, error %v; want row 11's side named and nothing handed out", len(rows), err)
+	}
+	if st := r.Stats(); st.Skipped != 2 || st.Rows != 12 {
+		t.Errorf("stats %+v", st)
+	}
+	rr2, _ := array.NewRecordReader(columnar.TradesSchema, parts[:2])
+	r2, err := NewArrowTicks(rr2, "p.arrow", TickOptions{Table: "trades"}, func(string) (uint64, error) { return 2, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, streams, upTos, err := readAll(t, r2)
+	if err != nil || len(rows) != 6 || rows[0][8] != "3" || len(upTos) != 1 || upTos[0] != 8 || streams[0] != "trades/p" {
+		t.Fatalf("rows %v, up to %v, streams %v: %v", rows, upTos, streams, err)
 	}
 }

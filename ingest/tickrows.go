@@ -38,6 +38,7 @@ type rowSource interface {
 // TickReader turns the rows of one input into batches. It is not safe for
 // concurrent use.
 type TickReader struct {
+	pass  *passSource // batches already in the table's schema, passed on whole; nil: row by row
 	src   rowSource
 	a     *assembler
 	mark  func(stream string) (uint64, error)
@@ -61,6 +62,9 @@ func newTickReader(name string, o TickOptions, src rowSource, mark Watermark) (*
 
 // Stats returns the counts so far.
 func (r *TickReader) Stats() TickStats {
+	if r.pass != nil {
+		return r.pass.stats
+	}
 	s := r.stats
 	s.OutOfOrder = r.a.outOfOrder
 	return s
@@ -72,6 +76,14 @@ func (r *TickReader) Stats() TickStats {
 func (r *TickReader) Next() (TickBatch, error) {
 	if r.err != nil {
 		return TickBatch{}, r.err
+	}
+	if r.pass != nil {
+		b, err := r.pass.next()
+		if err != nil {
+			r.err = err
+			r.pass.release()
+		}
+		return b, err
 	}
 	a := r.a
 	for !a.full() {
@@ -150,7 +162,13 @@ func (r *TickReader) reject(re *RowError) error {
 }
 
 // Release frees the rows of a batch not yet handed out.
-func (r *TickReader) Release() { r.a.discard() }
+func (r *TickReader) Release() {
+	if r.pass != nil {
+		r.pass.release()
+		return
+	}
+	r.a.discard()
+}
 
 // assembler holds the values of the row being read, checks them, and
 // appends whole rows to the table's builder.
@@ -286,6 +304,10 @@ func (a *assembler) decIndex(c int) int {
 // view is b as a string without a copy: only for values the builders copy
 // before b changes.
 func view(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// bytesView is s as bytes without a copy, for reading only (setText never
+// writes to its value).
+func bytesView(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // finish checks the row as a whole once its values are set.
 func (a *assembler) finish() error {
