@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -26,13 +27,16 @@ type store interface {
 	Close() error
 }
 
-const storeFlagHelp = "column store: duckdb:///path/file.duckdb or clickhouse://host:9000/db?... " +
+const storeFlagHelp = "column store: duckdb:///path/file.duckdb[?memory_limit=512MB] or clickhouse://host:9000/db?... " +
 	"(default: the DuckDB file tape.duckdb in the data dir)"
 
 // openStore opens the store --store names; empty means tape.duckdb in the
 // data dir. It returns the store and a name for messages (no password).
 func openStore(ctx context.Context, storeURL, data string) (store, string, error) {
 	if storeURL == "" {
+		if err := os.MkdirAll(data, 0o755); err != nil {
+			return nil, "", err
+		}
 		path := filepath.Join(data, "tape.duckdb")
 		st, err := duckdb.Open(ctx, path)
 		return st, path, err
@@ -44,10 +48,13 @@ func openStore(ctx context.Context, storeURL, data string) (store, string, error
 	switch u.Scheme {
 	case "duckdb":
 		path := u.Host + u.Path // duckdb:///abs/file or duckdb://rel/file
-		if path == "" || u.RawQuery != "" {
-			return nil, "", fmt.Errorf("--store %q: want duckdb:///path/file.duckdb", storeURL)
+		q := u.Query()
+		opts := duckdb.Options{MemoryLimit: q.Get("memory_limit")}
+		q.Del("memory_limit")
+		if path == "" || len(q) > 0 {
+			return nil, "", fmt.Errorf("--store %q: want duckdb:///path/file.duckdb[?memory_limit=512MB]", storeURL)
 		}
-		st, err := duckdb.Open(ctx, path)
+		st, err := duckdb.OpenWith(ctx, path, opts)
 		return st, path, err
 	case "clickhouse":
 		opts, err := clickhouse.ParseURL(storeURL)

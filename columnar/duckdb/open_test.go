@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tape-ledger/tape/columnar/columnartest"
 )
 
 func TestOpenNotADatabase(t *testing.T) {
@@ -101,4 +103,23 @@ func TestOpenLockedByProcess(t *testing.T) {
 		t.Fatalf("error %v, want ErrLocked naming %s", err, path)
 	}
 	t.Log(err)
+}
+
+// The buffer pool is bounded by default and by Options; a bad limit is an error naming it.
+func TestMemoryLimit(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct{ limit, want string }{{"", "488.2 MiB"}, {"2GB", "1.8 GiB"}} {
+		s, err := OpenWith(ctx, filepath.Join(t.TempDir(), "m.duckdb"), Options{MemoryLimit: tc.limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, rows := columnartest.QueryAll(t, s, `SELECT current_setting('memory_limit')`)
+		if rows[0][0] != tc.want {
+			t.Errorf("memory_limit %q: %v, want %s", tc.limit, rows[0][0], tc.want)
+		}
+		s.Close()
+	}
+	if _, err := OpenWith(ctx, filepath.Join(t.TempDir(), "m.duckdb"), Options{MemoryLimit: "lots"}); err == nil || !strings.Contains(err.Error(), `memory_limit "lots"`) {
+		t.Errorf("bad limit: %v", err)
+	}
 }

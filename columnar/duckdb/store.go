@@ -45,15 +45,32 @@ type Store struct {
 	readers sync.WaitGroup // open Query readers
 }
 
-// Open opens the database file at path, creating it if it does not exist, and applies the pending
+// MemoryLimitDefault bounds DuckDB's buffer pool unless Options say otherwise: DuckDB's own default
+// (80% of RAM) would let a long ingest cache most of the file it writes, next to the ledger in the same
+// process. Queries that need more spill to disk.
+const MemoryLimitDefault = "512MB"
+
+// Options tune a Store.
+type Options struct {
+	// MemoryLimit is DuckDB's memory_limit ("512MB", "4GB"); empty means MemoryLimitDefault.
+	MemoryLimit string
+}
+
+// Open opens the database file at path with the default Options (see OpenWith).
+func Open(ctx context.Context, path string) (*Store, error) { return OpenWith(ctx, path, Options{}) }
+
+// OpenWith opens the database file at path, creating it if it does not exist, and applies the pending
 // migrations of sql/duckdb in one transaction. The error names the file; errors.Is tells ErrLocked and
 // ErrNotDatabase apart.
-func Open(ctx context.Context, path string) (*Store, error) {
+func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
+	if opts.MemoryLimit == "" {
+		opts.MemoryLimit = MemoryLimitDefault
+	}
 	pathID, err := claimPath(path)
 	if err != nil {
 		return nil, err
 	}
-	s, err := open(ctx, path)
+	s, err := open(ctx, path, opts)
 	if err != nil {
 		releasePath(pathID)
 		return nil, err
@@ -62,7 +79,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
-func open(ctx context.Context, path string) (*Store, error) {
+func open(ctx context.Context, path string, opts Options) (*Store, error) {
 	migrations, err := loadMigrations()
 	if err != nil {
 		return nil, err
@@ -73,13 +90,13 @@ func open(ctx context.Context, path string) (*Store, error) {
 	}
 	db := sql.OpenDB(connector) // db.Close closes the connector
 	s := &Store{path: path, db: db, connector: connector}
-	if err := s.init(ctx, migrations); err != nil {
+	if err := s.init(ctx, migrations, opts); err != nil {
 		return nil, errors.Join(fmt.Errorf("duckdb: open %s: %w", path, err), db.Close())
 	}
 	return s, nil
 }
 
-func (s *Store) init(ctx context.Context, migrations []tapesql.Migration) error {
+func (s *Store) init(ctx context.Context, migrations []tapesql.Migration, opts Options) error {
 	// Casts between TIMESTAMP_NS and TIMESTAMPTZ follow the session zone; pin it so queries mean the
 	// same on every machine.
 	// A 64k-row events batch is ~17 MB: at the default 16 MB threshold every
@@ -88,6 +105,9 @@ func (s *Store) init(ctx context.Context, migrations []tapesql.Migration) error 
 	// projection that can be rebuilt from the tape.
 	if _, err := s.db.ExecContext(ctx, `SET GLOBAL checkpoint_threshold = '1GB'`); err != nil {
 		return fmt.Errorf("set checkpoint threshold: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `SET GLOBAL memory_limit = `+quoteLiteral(opts.MemoryLimit)); err != nil {
+		return fmt.Errorf("memory_limit %q: %w", opts.MemoryLimit, err)
 	}
 	if _, err := s.db.ExecContext(ctx, `SET GLOBAL TimeZone = 'UTC'`); err != nil {
 		return fmt.Errorf("set time zone: %w", err)
@@ -195,3 +215,6 @@ func releasePath(pathID string) {
 	defer openPaths.Unlock()
 	delete(openPaths.m, pathID)
 }
+
+// quoteLiteral quotes s as an SQL string literal.
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
