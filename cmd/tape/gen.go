@@ -17,7 +17,9 @@ func gen(args []string) error {
 	if len(args) == 0 || args[0] != "commands" {
 		return errors.New("usage: tape gen commands --seed S --n N [--days D] [--out FILE]\n" +
 			"       tape gen ticks --seed S [--symbols N] [--days D] [--rate R] [--format csv|ndjson] --out PREFIX\n" +
-			"       tape gen ticks --seed S [...] --format store [--store URL | --data DIR]")
+			"       tape gen ticks --seed S [...] --format store [--store URL | --data DIR]\n" +
+			"       tape gen ticks --seed S [...] --format http --url http://HOST:7070\n" +
+			"       tape gen ticks --seed S [...] --format fix --fix-addr HOST:PORT [--fix-sender GEN --fix-target TAPE]")
 	}
 	fs := flag.NewFlagSet("gen commands", flag.ExitOnError)
 	seed := fs.Int64("seed", 1, "seed: the same seed gives the same bytes")
@@ -55,14 +57,23 @@ func genTicks(args []string) error {
 	days := fs.Int("days", workload.TickDaysDefault, "business days (09:30-16:00 UTC)")
 	rate := fs.Float64("rate", workload.TickRateDefault, "average ticks per second per symbol")
 	source := fs.String("source", workload.TickSourceDefault, "value of the source column")
-	format := fs.String("format", "csv", "csv, ndjson, or store: Arrow batches straight into the column store")
+	format := fs.String("format", "csv", "csv, ndjson; store (Arrow batches into the column store); http or fix (to a running tape serve)")
 	out := fs.String("out", "ticks", "output prefix: writes PREFIX.trades.FORMAT and PREFIX.quotes.FORMAT")
 	storeURL := fs.String("store", "", "with --format store: "+storeFlagHelp)
 	data := fs.String("data", "data", "with --format store: data directory of the default store")
+	url := fs.String("url", "http://127.0.0.1:7070", "with --format http: the server's address")
+	fixAddr := fs.String("fix-addr", "127.0.0.1:9878", "with --format fix: the FIX listener's address")
+	fixSender := fs.String("fix-sender", "GEN", "with --format fix: SenderCompID, the source of the rows")
+	fixTarget := fs.String("fix-target", "TAPE", "with --format fix: TargetCompID, the listener's CompID")
 	fs.Parse(args)
 	opts := workload.TickOptions{Seed: *seed, Symbols: *symbols, Days: *days, Rate: *rate, Source: *source}
-	if *format == "store" {
+	switch *format {
+	case "store":
 		return genTicksIntoStore(opts, *storeURL, *data)
+	case "http":
+		return genTicksHTTP(opts, *url)
+	case "fix":
+		return genTicksFIX(opts, *fixAddr, *fixSender, *fixTarget)
 	}
 	f, err := workload.ParseTickFormat(*format)
 	if err != nil {

@@ -160,3 +160,30 @@ func TestListenerBackpressure(t *testing.T) {
 			st.Entries, (seq-1)*entriesPerMessage)
 	}
 }
+
+// A bid and an offer of one symbol at one instant, consecutive in a
+// message, are one quote update: one quotes row, keyed by the offer; a lone
+// side later makes its own row.
+func TestListenerQuoteUpdateIsOneRow(t *testing.T) {
+	store := newMemStore()
+	l, addr := listen(t, store, Config{})
+	c := dial(t, addr)
+	c.send("35=A|49=VENUE|56=TAPE|34=1|52=20250314-13:30:00.000|98=0|108=30|")
+	c.expect("35=A|")
+	c.send("35=X|49=VENUE|56=TAPE|34=2|52=20250314-13:30:01.000|262=m|268=2|" +
+		"279=0|269=0|55=EURUSD|270=1.0851|271=1000000|273=13:30:01.000|" +
+		"279=0|269=1|55=EURUSD|270=1.0853|271=2000000|273=13:30:01.000|")
+	c.send("35=X|49=VENUE|56=TAPE|34=3|52=20250314-13:30:02.000|262=m|268=1|" +
+		"279=1|269=0|55=EURUSD|270=1.0852|271=500000|273=13:30:02.000|")
+	c.send("35=5|49=VENUE|56=TAPE|34=4|52=20250314-13:30:03.000|")
+	c.expect("35=5|")
+	l.Close()
+	rows := store.rows["quotes"]
+	if len(rows) != 2 || !strings.Contains(rows[0], "EURUSD 1.0851 1.0853 1000000 2000000") ||
+		!strings.Contains(rows[1], "EURUSD 1.0852 1.0853 500000 2000000") {
+		t.Fatalf("quotes rows:\n%s", strings.Join(rows, "\n"))
+	}
+	if st := l.Stats(); st.QuoteRows != 2 {
+		t.Errorf("%d quote rows counted, want 2", st.QuoteRows)
+	}
+}

@@ -43,8 +43,10 @@ const (
 //     make no row but count as the last trade for the tick rule.
 //   - Bids and offers keep one level per side per symbol, the top of book of
 //     a level-1 feed: New and Change set the side, Delete clears it. After a
-//     New or Change, when both sides are known, a quotes row holds them. A
-//     35=W first clears both sides of each symbol it names.
+//     New or Change, when both sides are known, a quotes row holds them;
+//     consecutive bid and offer entries of one symbol at one ts are one
+//     update, one row (keyed by the last entry). A 35=W first clears both
+//     sides of each symbol it names.
 //   - An entry older than the symbol's latest is stored as sent and counted
 //     in Stats.OutOfOrder.
 type rowMapper struct {
@@ -114,7 +116,7 @@ func (r *rowMapper) mapMessage(m *Message, seq int) *rejection {
 		}
 	}
 	for i := range r.entries {
-		r.apply(&r.entries[i], r.nums[i], SourceSeq(seq, i), snapshot)
+		r.apply(&r.entries[i], r.nums[i], SourceSeq(seq, i), snapshot, r.sameQuote(i))
 	}
 	r.stats.entries.Add(uint64(len(r.entries)))
 	return nil
@@ -187,9 +189,21 @@ func entryRejection(i, tag, reason int, what string) *rejection {
 	return &rejection{tag: tag, reason: reason, text: (&EntryError{Entry: i + 1, Tag: tag, Reason: what}).Error()}
 }
 
+// sameQuote reports whether entry i is a bid or offer followed by another
+// side of the same symbol at the same ts: one update of the quote, whose row
+// the next entry makes.
+func (r *rowMapper) sameQuote(i int) bool {
+	if i+1 >= len(r.entries) {
+		return false
+	}
+	e, next := &r.entries[i], &r.entries[i+1]
+	quote := func(e *Entry) bool { return (e.Type == Bid || e.Type == Offer) && e.Update != UpdateDelete }
+	return quote(e) && quote(next) && next.Symbol == e.Symbol && next.Ts == e.Ts
+}
+
 // apply applies one checked entry to the book and appends its row, if any,
-// with source_seq key.
-func (r *rowMapper) apply(e *Entry, n entryNums, key uint64, snapshot bool) {
+// with source_seq key; more says the next entry updates the same quote.
+func (r *rowMapper) apply(e *Entry, n entryNums, key uint64, snapshot, more bool) {
 	s := r.book.symbol(e.Symbol)
 	if e.Ts < s.lastTs {
 		s.outOfOrder.Add(1)
@@ -219,7 +233,7 @@ func (r *rowMapper) apply(e *Entry, n entryNums, key uint64, snapshot bool) {
 			return
 		}
 		*l = level{px: n.px, size: n.size, ok: true}
-		if !s.bid.ok || !s.ask.ok || key <= r.floorQuotes {
+		if more || !s.bid.ok || !s.ask.ok || key <= r.floorQuotes {
 			return
 		}
 		r.quotes.Append(&columnar.Quote{Ts: e.Ts, Sym: e.Symbol, Bid: s.bid.px, Ask: s.ask.px,
