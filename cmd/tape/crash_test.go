@@ -33,15 +33,19 @@ func buildTape(t *testing.T) string {
 
 // server is a `tape serve` subprocess.
 type tapeServer struct {
-	cmd  *exec.Cmd
-	addr string
+	cmd     *exec.Cmd
+	addr    string
+	fixAddr string // with --fix-listen
 }
 
-var listenRE = regexp.MustCompile(`"listen":"([^"]+)"`)
+var (
+	listenRE    = regexp.MustCompile(`"listen":"([^"]+)"`)
+	fixListenRE = regexp.MustCompile(`"fix_listen":"([^"]+)"`)
+)
 
-func startServer(t *testing.T, bin, data string) *tapeServer {
+func startServer(t *testing.T, bin, data string, flags ...string) *tapeServer {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--data", data, "--listen", "127.0.0.1:0", "--snapshot-every", "3000")
+	cmd := exec.Command(bin, append([]string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--snapshot-every", "3000"}, flags...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -50,10 +54,14 @@ func startServer(t *testing.T, bin, data string) *tapeServer {
 		t.Fatal(err)
 	}
 	addr := make(chan string, 1)
+	fixAddr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		sent := false
 		for sc.Scan() {
+			if m := fixListenRE.FindStringSubmatch(sc.Text()); m != nil {
+				fixAddr <- m[1]
+			}
 			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil && !sent {
 				addr <- m[1]
 				sent = true
@@ -62,7 +70,12 @@ func startServer(t *testing.T, bin, data string) *tapeServer {
 	}()
 	select {
 	case a := <-addr:
-		return &tapeServer{cmd: cmd, addr: "http://" + a}
+		srv := &tapeServer{cmd: cmd, addr: "http://" + a}
+		select {
+		case srv.fixAddr = <-fixAddr:
+		default:
+		}
+		return srv
 	case <-time.After(60 * time.Second):
 		cmd.Process.Kill()
 		t.Fatal("tape serve did not start")

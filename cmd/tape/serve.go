@@ -97,7 +97,7 @@ func startFIX(addr, compID string, st ingest.TickStore, log *slog.Logger) (stop 
 	if err != nil {
 		return nil, err
 	}
-	log.Info("FIX market-data listener", "listen", ln.Addr().String(), "comp_id", compID)
+	log.Info("FIX market-data listener", "fix_listen", ln.Addr().String(), "comp_id", compID)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- fl.Serve(ctx, ln) }()

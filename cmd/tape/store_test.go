@@ -24,6 +24,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 
 	"github.com/tape-ledger/tape/columnar/duckdb"
+	"github.com/tape-ledger/tape/internal/workload"
 )
 
 // projectedSeq scrapes tape_store_projected_seq from the server's metrics.
@@ -285,5 +286,48 @@ func TestTicksKilledMidBody(t *testing.T) {
 	got := sqlCSV(t, bin, data, `SELECT count(*), count(DISTINCT source_seq), max(source_seq) FROM trades`)[0]
 	if want := fmt.Sprint(rows); got[0] != want || got[1] != want || got[2] != want {
 		t.Fatalf("trades: rows, distinct, max source_seq = %v; want %d each", got, rows)
+	}
+}
+
+// tape gen ticks sends to a running server over HTTP and over FIX; sending
+// again over HTTP stores nothing twice.
+func TestGenTicksToServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server; skipped with -short")
+	}
+	bin := buildTape(t)
+	data := t.TempDir()
+	srv := startServer(t, bin, data, "--fix-listen", "127.0.0.1:0")
+	if srv.fixAddr == "" {
+		t.Fatal("no FIX listener address in the log")
+	}
+	gen := func(args ...string) string {
+		out, err := exec.Command(bin, append([]string{"gen", "ticks", "--symbols", "8", "--rate", "0.5"}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("gen ticks %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	gen("--seed", "1", "--source", "web", "--format", "http", "--url", srv.addr)
+	if again := gen("--seed", "1", "--source", "web", "--format", "http", "--url", srv.addr); !strings.Contains(again, ": 0 stored,") {
+		t.Errorf("second HTTP send stored rows: %s", again)
+	}
+	gen("--seed", "2", "--format", "fix", "--fix-addr", srv.fixAddr, "--fix-sender", "VENUE")
+	srv.cmd.Process.Signal(syscall.SIGTERM)
+	if err := srv.cmd.Wait(); err != nil {
+		t.Fatalf("tape serve after SIGTERM: %v", err)
+	}
+	var want [2]workload.TickStats
+	for i, seed := range []int64{1, 2} {
+		var err error
+		if want[i], err = workload.GenerateTicks(io.Discard, io.Discard, workload.TickOptions{Seed: seed, Symbols: 8, Rate: 0.5}, workload.TickCSV); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := sqlCSV(t, bin, data, `SELECT (SELECT count(*) FROM trades WHERE source = 'web'), (SELECT count(*) FROM quotes WHERE source = 'web'),
+		(SELECT count(*) FROM trades WHERE source = 'VENUE'), (SELECT count(*) FROM quotes WHERE source = 'VENUE')`)[0]
+	wantRows := []string{fmt.Sprint(want[0].Trades), fmt.Sprint(want[0].Quotes), fmt.Sprint(want[1].Trades), fmt.Sprint(want[1].Quotes)}
+	if strings.Join(got, ",") != strings.Join(wantRows, ",") {
+		t.Errorf("rows (web trades, web quotes, FIX trades, FIX quotes) = %v, want %v", got, wantRows)
 	}
 }
