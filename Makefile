@@ -48,6 +48,7 @@ bench-columnar:
 	$(GO) test -run '^$$' -bench Write -benchtime 10x ./columnar/clickhouse/
 	$(GO) test -run '^$$' -bench CSVIntoDuckDB -benchtime 2x ./ingest/
 	$(GO) test -run XXX -bench ListenerIncremental -benchtime 300000x ./ingest/fix/
+	$(GO) test -run '^$$' -bench PostTicksArrow -benchtime 2x ./internal/server/
 
 clean:
 	rm -rf bin $(DEMO)
