@@ -64,7 +64,7 @@ func FormatOf(path string) (format TickFormat, compression string, err error) {
 type TickFile struct {
 	*TickReader
 	Size    int64 // bytes of the file
-	counter *countingReader
+	counter *CountingReader
 	closers []func() error
 }
 
@@ -73,7 +73,7 @@ func (f *TickFile) Read() int64 {
 	if f.counter == nil {
 		return f.Size // Parquet: read by row group; reported whole at the end
 	}
-	return f.counter.n
+	return f.counter.N
 }
 
 // Close closes the file and what reads it.
@@ -121,7 +121,7 @@ func OpenTickFile(ctx context.Context, path string, o TickOptions, mark Watermar
 		}
 		return tf, nil
 	}
-	tf.counter = &countingReader{r: osf}
+	tf.counter = &CountingReader{R: osf}
 	var r io.Reader = tf.counter
 	switch compression {
 	case "gz":
@@ -201,14 +201,14 @@ func parquetRecords(ctx context.Context, f *os.File) (array.RecordReader, func()
 	return rr, func() error { rr.Release(); return pf.Close() }, nil
 }
 
-// countingReader counts the bytes read.
-type countingReader struct {
-	r io.Reader
-	n int64
+// CountingReader counts the bytes read through it, for progress bars.
+type CountingReader struct {
+	R io.Reader
+	N int64 // bytes read so far
 }
 
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
+func (c *CountingReader) Read(p []byte) (int, error) {
+	n, err := c.R.Read(p)
+	c.N += int64(n)
 	return n, err
 }

@@ -190,7 +190,6 @@ type assembler struct {
 	outOfOrder int64
 
 	// The row being read.
-	col                                    int // the column being set, for errors
 	line                                   int64
 	ts                                     int64
 	sym, side, tradeID, venue, rowSrc      []byte

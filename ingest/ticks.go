@@ -171,6 +171,23 @@ func hasColumn(cols []tickColumn, name string) bool {
 	return false
 }
 
+// ParseColumnMap parses "px=price,qty=size" (table column = input name)
+// into TickOptions.Columns.
+func ParseColumnMap(s string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, kv := range strings.Split(s, ",") {
+		if kv == "" {
+			continue
+		}
+		col, name, ok := strings.Cut(kv, "=")
+		if !ok || col == "" || name == "" {
+			return nil, fmt.Errorf("ingest: map %q: want column=name pairs, like px=price", kv)
+		}
+		m[col] = name
+	}
+	return m, nil
+}
+
 // inputName is the input's name for table column c.
 func (o *TickOptions) inputName(c string) string {
 	if n, ok := o.Columns[c]; ok {

@@ -106,18 +106,6 @@ func checkFile(path string) (int, error) {
 	}
 }
 
-// countingReader counts the bytes read, for the progress bar.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
 // applyFile sequences the file's commands in batches, keeping their ts.
 func applyFile(l *tape.Ledger, path string, total int) (map[tape.Status]int, error) {
 	f, err := os.Open(path)
@@ -131,7 +119,7 @@ func applyFile(l *tape.Ledger, path string, total int) (map[tape.Status]int, err
 	}
 	bar := progress.New("applied", st.Size())
 	defer bar.Done()
-	cr := &countingReader{r: f}
+	cr := &ingest.CountingReader{R: f}
 	dec := ingest.NewCommandDecoder(bufio.NewReaderSize(cr, 1<<20))
 	counts := map[tape.Status]int{}
 	batch := make([]tape.Input, 0, applyBatch)
@@ -146,7 +134,7 @@ func applyFile(l *tape.Ledger, path string, total int) (map[tape.Status]int, err
 		}
 		done += len(batch)
 		batch = batch[:0]
-		bar.Update(int64(done), cr.n)
+		bar.Update(int64(done), cr.N)
 		return nil
 	}
 	for {

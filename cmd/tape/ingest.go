@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"time"
 
 	"github.com/tape-ledger/tape/ingest"
@@ -31,20 +30,13 @@ func ingestCommand(args []string) error {
 		return errors.New("usage: tape ingest [--store URL] --kind trades|quotes [--map px=price,...] [--time rfc3339|s|ms|us|ns] " +
 			"[--source NAME] [--skip-bad-rows [--rejects FILE]] FILE...")
 	}
-	o := ingest.TickOptions{Table: *kind, Source: *source, SkipBadRows: *skipBad, Columns: map[string]string{}}
+	o := ingest.TickOptions{Table: *kind, Source: *source, SkipBadRows: *skipBad}
 	var err error
-	if o.Time, err = ingest.ParseTimeFormat(*timeFormat); err != nil {
+	if o.Columns, err = ingest.ParseColumnMap(*mapping); err != nil {
 		return err
 	}
-	for _, kv := range strings.Split(*mapping, ",") {
-		if kv == "" {
-			continue
-		}
-		col, name, ok := strings.Cut(kv, "=")
-		if !ok || col == "" || name == "" {
-			return fmt.Errorf("--map %q: want column=name pairs, like px=price", kv)
-		}
-		o.Columns[col] = name
+	if o.Time, err = ingest.ParseTimeFormat(*timeFormat); err != nil {
+		return err
 	}
 	for _, path := range fs.Args() { // every file's format is known before anything is stored
 		if _, _, err := ingest.FormatOf(path); err != nil {

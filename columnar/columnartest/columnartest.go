@@ -384,6 +384,28 @@ func QueryAll(t testing.TB, st interface {
 	return rr.Schema(), rows
 }
 
+// QueryInt runs a query whose first cell is an integer (a count) and
+// returns it.
+func QueryInt(t testing.TB, st interface {
+	Query(context.Context, string, ...any) (array.RecordReader, error)
+}, query string, args ...any) int64 {
+	t.Helper()
+	_, rows := QueryAll(t, st, query, args...)
+	if len(rows) == 0 {
+		t.Fatalf("%s: no rows", query)
+	}
+	switch v := rows[0][0].(type) {
+	case int64:
+		return v
+	case uint64:
+		return int64(v)
+	case int32:
+		return int64(v)
+	}
+	t.Fatalf("%s: %T is not an integer", query, rows[0][0])
+	return 0
+}
+
 // RoundTripProperty writes four random batches of every data table into st
 // (extremes included: decimals at ±(10^p−1), timestamps from 1900 to 2262
 // and −1 ns, any UTF-8 with NUL and emoji, nulls) and checks that SELECT *

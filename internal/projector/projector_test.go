@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/tape-ledger/tape/columnar"
+	"github.com/tape-ledger/tape/columnar/columnartest"
 	"github.com/tape-ledger/tape/columnar/duckdb"
 	"github.com/tape-ledger/tape/internal/tape"
 	"github.com/tape-ledger/tape/internal/tapetest"
@@ -37,26 +38,6 @@ func (f *failingStore) Write(ctx context.Context, table string, rec arrow.Record
 	return f.Store.Write(ctx, table, rec, stream, upTo)
 }
 
-func queryInt(t *testing.T, st *duckdb.Store, q string) int64 {
-	t.Helper()
-	r, err := st.Query(context.Background(), q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Release()
-	if !r.Next() {
-		t.Fatalf("%s: no rows (%v)", q, r.Err())
-	}
-	switch c := r.RecordBatch().Column(0).(type) {
-	case *array.Int64:
-		return c.Value(0)
-	case *array.Uint64:
-		return int64(c.Value(0))
-	}
-	t.Fatalf("%s: unexpected type %s", q, r.RecordBatch().Column(0).DataType())
-	return 0
-}
-
 // TestProjectExactlyOnce: a projection killed after some batches and
 // resumed stores every event once, and the store's balances equal the
 // ledger's.
@@ -72,7 +53,7 @@ func TestProjectExactlyOnce(t *testing.T) {
 	if _, err := Project(ctx, l, &failingStore{Store: st, ok: 3}, nil); err == nil {
 		t.Fatal("projection through a failing store did not fail")
 	}
-	partial := queryInt(t, st, "SELECT count(DISTINCT seq) FROM events")
+	partial := columnartest.QueryInt(t, st, "SELECT count(DISTINCT seq) FROM events")
 	if partial == 0 || uint64(partial) >= l.Seq() {
 		t.Fatalf("after the failure %d of %d events are stored", partial, l.Seq())
 	}
@@ -86,10 +67,10 @@ func TestProjectExactlyOnce(t *testing.T) {
 	if again, err := Project(ctx, l, st, nil); err != nil || again.Events != 0 {
 		t.Fatalf("a second run wrote %d events (%v)", again.Events, err)
 	}
-	if n := queryInt(t, st, "SELECT count(DISTINCT seq) FROM events"); uint64(n) != l.Seq() {
+	if n := columnartest.QueryInt(t, st, "SELECT count(DISTINCT seq) FROM events"); uint64(n) != l.Seq() {
 		t.Fatalf("%d distinct seqs stored, tape has %d", n, l.Seq())
 	}
-	if dup := queryInt(t, st, "SELECT count(*) FROM (SELECT seq, leg FROM events GROUP BY seq, leg HAVING count(*) > 1)"); dup != 0 {
+	if dup := columnartest.QueryInt(t, st, "SELECT count(*) FROM (SELECT seq, leg FROM events GROUP BY seq, leg HAVING count(*) > 1)"); dup != 0 {
 		t.Fatalf("%d (seq, leg) stored twice", dup)
 	}
 	var accounts int
@@ -108,7 +89,7 @@ func TestProjectExactlyOnce(t *testing.T) {
 	if len(mismatch) > 0 {
 		t.Fatalf("%d balances differ, e.g. %s", len(mismatch), mismatch[0])
 	}
-	if n := queryInt(t, st, "SELECT count(*) FROM accounts"); int(n) != accounts {
+	if n := columnartest.QueryInt(t, st, "SELECT count(*) FROM accounts"); int(n) != accounts {
 		t.Fatalf("%d accounts stored, ledger has %d", n, accounts)
 	}
 	checkSnapshots(t, l, st)
@@ -157,7 +138,7 @@ func checkSnapshots(t *testing.T, l *tape.Ledger, st *duckdb.Store) {
 	if closes < 2 {
 		t.Fatalf("the workload closed %d days; the test needs at least 2", closes)
 	}
-	if n := queryInt(t, st, "SELECT count(DISTINCT seq) FROM snapshots"); int(n) != closes {
+	if n := columnartest.QueryInt(t, st, "SELECT count(DISTINCT seq) FROM snapshots"); int(n) != closes {
 		t.Fatalf("snapshots hold %d day closes, the tape %d", n, closes)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/ipc"
@@ -128,7 +127,11 @@ func (s *Server) postTicks(w http.ResponseWriter, r *http.Request) {
 // tickOptions reads the query: source, first_seq, time and map.
 func tickOptions(r *http.Request, table string) (ingest.TickOptions, error) {
 	q := r.URL.Query()
-	o := ingest.TickOptions{Table: table, Source: q.Get("source"), Columns: map[string]string{}, RequireSeq: true}
+	o := ingest.TickOptions{Table: table, Source: q.Get("source"), RequireSeq: true}
+	var err error
+	if o.Columns, err = ingest.ParseColumnMap(q.Get("map")); err != nil {
+		return o, err
+	}
 	if v := q.Get("first_seq"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil || n == 0 {
@@ -142,16 +145,6 @@ func tickOptions(r *http.Request, table string) (ingest.TickOptions, error) {
 			return o, err
 		}
 		o.Time = f
-	}
-	for _, kv := range strings.Split(q.Get("map"), ",") {
-		if kv == "" {
-			continue
-		}
-		col, name, ok := strings.Cut(kv, "=")
-		if !ok || col == "" || name == "" {
-			return o, fmt.Errorf("map %q: want column=name pairs, like px=price", kv)
-		}
-		o.Columns[col] = name
 	}
 	return o, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 
+	"github.com/tape-ledger/tape/columnar/columnartest"
 	"github.com/tape-ledger/tape/columnar/duckdb"
 	"github.com/tape-ledger/tape/internal/workload"
 )
@@ -32,19 +33,6 @@ func tickServer(t *testing.T, store interface {
 		store = st
 	}
 	return newTestServer(t, Config{Ticks: store, TickWriters: writers}), st
-}
-
-func countRows(t *testing.T, st *duckdb.Store, q string) int64 {
-	t.Helper()
-	r, err := st.Query(context.Background(), q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Release()
-	if !r.Next() {
-		t.Fatal(r.Err())
-	}
-	return r.RecordBatch().Column(0).(interface{ Value(int) int64 }).Value(0)
 }
 
 // The three body formats store the generator's rows; a re-sent body stores
@@ -97,7 +85,7 @@ func TestPostTicks(t *testing.T) {
 			}
 		}
 	}
-	if n := countRows(t, st, "SELECT count(*) - count(DISTINCT (source, source_seq)) FROM trades"); n != 0 {
+	if n := columnartest.QueryInt(t, st, "SELECT count(*) - count(DISTINCT (source, source_seq)) FROM trades"); n != 0 {
 		t.Errorf("%d trades stored twice", n)
 	}
 }
@@ -124,7 +112,7 @@ func TestPostTicksErrors(t *testing.T) {
 			t.Errorf("%s %s: %d %s, want %d with %q", tc.path, tc.ctype, code, body, tc.code, tc.want)
 		}
 	}
-	if n := countRows(t, st, "SELECT count(*) FROM trades"); n != 0 {
+	if n := columnartest.QueryInt(t, st, "SELECT count(*) FROM trades"); n != 0 {
 		t.Errorf("%d rows stored from bad bodies", n)
 	}
 	if code, _, body := newTestServer(t, Config{}).do(t, "POST", "/v1/ticks/trades", "", "Content-Type", "text/csv"); code != 503 {
@@ -170,7 +158,7 @@ func TestPostTicksBackpressure(t *testing.T) {
 	if firstCode != 200 {
 		t.Errorf("held body: %d", firstCode)
 	}
-	if n := countRows(t, st, "SELECT count(*) FROM trades"); n != 1 {
+	if n := columnartest.QueryInt(t, st, "SELECT count(*) FROM trades"); n != 1 {
 		t.Errorf("%d rows stored, want 1", n)
 	}
 }
