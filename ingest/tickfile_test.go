@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -331,5 +332,81 @@ func TestArrowTicksPassThrough(t *testing.T) {
 	rows, streams, upTos, err := readAll(t, r2)
 	if err != nil || len(rows) != 6 || rows[0][8] != "3" || len(upTos) != 1 || upTos[0] != 8 || streams[0] != "trades/p" {
 		t.Fatalf("rows %v, up to %v, streams %v: %v", rows, upTos, streams, err)
+	}
+}
+
+// Input batches bigger than the batch size, or not adding up to it, are
+// cut and carried: every handed-out batch holds at most BatchRowsMax rows,
+// and upTo is its own last key.
+func TestArrowTicksPassThroughCuts(t *testing.T) {
+	b := columnar.NewTradesBuilder()
+	defer b.Release()
+	var parts []arrow.RecordBatch
+	seq := uint64(0)
+	for _, n := range []int{200_000, 200_000, 100_000} {
+		for range n {
+			seq++
+			b.Append(&columnar.Trade{Ts: int64(seq), Sym: "S", Px: decimal128.FromU64(1), Qty: decimal128.FromU64(1),
+				Side: "B", Source: "c", SourceSeq: seq})
+		}
+		parts = append(parts, b.NewRecord())
+	}
+	rr, _ := array.NewRecordReader(columnar.TradesSchema, parts)
+	r, err := NewArrowTicks(rr, "c.arrow", TickOptions{Table: "trades"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sizes []int64
+	var upTos []uint64
+	for {
+		tb, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes, upTos = append(sizes, tb.Rec.NumRows()), append(upTos, tb.UpTo)
+		tb.Rec.Release()
+	}
+	max := int64(columnar.BatchRowsMax)
+	if fmt.Sprint(sizes) != fmt.Sprint([]int64{max, max, 500_000 - 2*max}) ||
+		fmt.Sprint(upTos) != fmt.Sprint([]uint64{uint64(max), uint64(2 * max), 500_000}) {
+		t.Errorf("batches of %v rows up to %v", sizes, upTos)
+	}
+	for _, p := range parts {
+		p.Release()
+	}
+}
+
+// Malformed NDJSON lines each get their precise error, with the line.
+func TestNDJSONTicksBadLines(t *testing.T) {
+	const good = `{"ts":"2026-01-05T09:30:00Z","sym":"A","px":"1","qty":1,"side":"B","source_seq":1}` + "\n"
+	for _, tc := range []struct{ line, want string }{
+		{`{"ts":"2026-01-05T09:30:01Z","sym":"A","px":"1","qty":1,"side":"B","source_seq":2`, "n.ndjson:2: row 2: byte 82: expected ',' or '}'"},
+		{`["not","an","object"]`, "a line must be one JSON object"},
+		{`{"ts":"2026-01-05T09:30:01Z","sym":{"nested":1},"px":"1","qty":1,"side":"B","source_seq":2}`, "nested objects and arrays"},
+		{`{"ts":"2026-01-05T09:30:01Z","sym":"A\q","px":"1","qty":1,"side":"B","source_seq":2}`, `unknown escape \q`},
+		{`{"ts":"2026-01-05T09:30:01Z","sym":"A","px":"1","qty":1,"side":"B","source_seq":2} x`, "text after the object"},
+		{"{\"ts\":\"2026-01-05T09:30:01Z\",\"sym\":\"A\xff\",\"px\":\"1\",\"qty\":1,\"side\":\"B\",\"source_seq\":2}", "not valid UTF-8"},
+		{`{"ts":"2026-01-05T09:30:01Z","sym":"A","px":true,"qty":1,"side":"B","source_seq":2}`, `column px: value "true": want a string or a number`},
+		{`{"ts":"2026-01-05T09:30:01Z","sym":"A","px":"1","qty":01x,"side":"B","source_seq":2}`, `"01x" is not a JSON value`},
+		{`{"ts":"2026-01-05T09:30:01Z","sym":"A","px":"1","qty":1,"side":"B","source_seq":2,"sym":"B"}`, ""},
+	} {
+		r, err := NewNDJSONTicks(strings.NewReader(good+tc.line+"\n"), "n.ndjson", TickOptions{Table: "trades", Source: "n"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, _, err = readAll(t, r)
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tc.line, err)
+			}
+			continue
+		}
+		var re *RowError
+		if !errors.As(err, &re) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s:\n error %v\n want a RowError containing %q", tc.line, err, tc.want)
+		}
 	}
 }

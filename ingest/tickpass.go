@@ -64,13 +64,24 @@ func (p *passSource) next() (TickBatch, error) {
 	if p.n == 0 {
 		return TickBatch{}, io.EOF
 	}
+	var carry arrow.RecordBatch // rows beyond the batch size wait for the next batch
+	if p.n > columnar.BatchRowsMax {
+		last := p.parts[len(p.parts)-1]
+		keep := last.NumRows() - (p.n - columnar.BatchRowsMax)
+		p.parts[len(p.parts)-1], carry = last.NewSlice(0, keep), last.NewSlice(keep, last.NumRows())
+		last.Release()
+	}
 	rec, err := columnar.Concat(p.parts)
 	p.release()
+	if carry != nil {
+		p.parts, p.n = append(p.parts, carry), carry.NumRows()
+	}
 	if err != nil {
 		return TickBatch{}, err
 	}
 	p.stats.Stored += rec.NumRows()
-	return TickBatch{Table: p.table.Name, Stream: p.stream, Rec: rec, UpTo: p.after}, nil
+	seqs := rec.Column(rec.Schema().FieldIndices("source_seq")[0]).(*array.Uint64)
+	return TickBatch{Table: p.table.Name, Stream: p.stream, Rec: rec, UpTo: seqs.Value(seqs.Len() - 1)}, nil
 }
 
 // take checks one input batch and keeps the rows not stored yet.

@@ -57,7 +57,8 @@ func genTicks(args []string) error {
 	days := fs.Int("days", workload.TickDaysDefault, "business days (09:30-16:00 UTC)")
 	rate := fs.Float64("rate", workload.TickRateDefault, "average ticks per second per symbol")
 	source := fs.String("source", workload.TickSourceDefault, "value of the source column")
-	format := fs.String("format", "csv", "csv, ndjson; store (Arrow batches into the column store); http or fix (to a running tape serve)")
+	format := fs.String("format", "csv", "csv, ndjson, parquet, arrow (IPC file); store (Arrow batches into the column store); "+
+		"http or fix (to a running tape serve)")
 	out := fs.String("out", "ticks", "output prefix: writes PREFIX.trades.FORMAT and PREFIX.quotes.FORMAT")
 	storeURL := fs.String("store", "", "with --format store: "+storeFlagHelp)
 	data := fs.String("data", "data", "with --format store: data directory of the default store")
@@ -74,6 +75,8 @@ func genTicks(args []string) error {
 		return genTicksHTTP(opts, *url)
 	case "fix":
 		return genTicksFIX(opts, *fixAddr, *fixSender, *fixTarget)
+	case "parquet", "arrow":
+		return genTicksArrowFiles(opts, *out, *format)
 	}
 	f, err := workload.ParseTickFormat(*format)
 	if err != nil {

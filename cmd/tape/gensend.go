@@ -17,6 +17,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/tape-ledger/tape/columnar"
 	"github.com/tape-ledger/tape/ingest/fix"
@@ -212,4 +215,65 @@ func (s *fixSender) read(logon chan<- struct{}) {
 			return
 		}
 	}
+}
+
+// genTicksArrowFiles writes PREFIX.trades.EXT and PREFIX.quotes.EXT as
+// Parquet or Arrow IPC files, one row group or record batch per generated
+// batch.
+func genTicksArrowFiles(opts workload.TickOptions, prefix, format string) error {
+	type tableFile struct {
+		f     *os.File // nil when close closes it
+		write func(arrow.RecordBatch) error
+		close func() error
+	}
+	files := map[string]*tableFile{}
+	open := func(table string, schema *arrow.Schema) (*tableFile, error) {
+		f, err := os.Create(prefix + "." + table + "." + format)
+		if err != nil {
+			return nil, err
+		}
+		tf := &tableFile{f: f}
+		if format == "parquet" {
+			w, err := pqarrow.NewFileWriter(schema, f, parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd),
+				parquet.WithMaxRowGroupLength(columnar.BatchRowsMax)),
+				pqarrow.DefaultWriterProps())
+			if err != nil {
+				f.Close()
+				return nil, err
+			}
+			tf.write, tf.close = w.Write, w.Close // closes f too
+			tf.f = nil
+		} else {
+			w, err := ipc.NewFileWriter(f, ipc.WithSchema(schema))
+			if err != nil {
+				f.Close()
+				return nil, err
+			}
+			tf.write, tf.close = w.Write, w.Close
+		}
+		return tf, nil
+	}
+	stats, err := workload.GenerateTickBatches(opts, func(b workload.TickBatch) error {
+		defer b.Rec.Release()
+		tf := files[b.Table]
+		if tf == nil {
+			var err error
+			if tf, err = open(b.Table, b.Rec.Schema()); err != nil {
+				return err
+			}
+			files[b.Table] = tf
+		}
+		return tf.write(b.Rec)
+	})
+	for _, tf := range files {
+		err = errors.Join(err, tf.close())
+		if tf.f != nil {
+			err = errors.Join(err, tf.f.Close())
+		}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %d trades and %d quotes to %s.{trades,quotes}.%s\n", stats.Trades, stats.Quotes, prefix, format)
+	return nil
 }
