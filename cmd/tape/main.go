@@ -20,8 +20,10 @@ Usage:
   tape ingest  [--store URL] --kind trades|quotes [--map px=price,...] [--time rfc3339|s|ms|us|ns]
                [--skip-bad-rows] FILE...                  load tick files (csv, ndjson, parquet, arrow; .gz, .zst)
   tape gen commands --seed S --n N [--days D]             write a deterministic NDJSON workload
-  tape gen ticks --seed S [--symbols N] [--days D] [--rate R] [--format csv|ndjson] --out PREFIX
-                                                          write deterministic trades and quotes
+  tape gen ticks --seed S [--symbols N] [--days D] [--rate R]
+               [--format csv|ndjson|parquet|arrow|store|http|fix] [--out PREFIX]
+                                                          deterministic trades and quotes: files, the
+                                                          store, or a running server (HTTP or FIX)
 
 Stores (--store): duckdb:///path/file.duckdb (default: DIR/tape.duckdb) or
 clickhouse://[user:password@]host:9000/db[?layout=single|cluster&cluster=NAME].
