@@ -49,7 +49,7 @@ func serve(args []string, log *slog.Logger) error {
 			return errors.Join(err, l.Close())
 		}
 	}
-	stopFIX, err := startFIX(*fixListen, *fixCompID, ticks, log)
+	stopFIX, err := startFIX(*fixListen, *fixCompID, ticks, log, metrics)
 	if err != nil {
 		return errors.Join(err, stopProjection(), l.Close())
 	}
@@ -82,7 +82,7 @@ func serve(args []string, log *slog.Logger) error {
 
 // startFIX runs the FIX listener on addr, writing into the store; stop
 // closes it after its sessions' rows are written.
-func startFIX(addr, compID string, st ingest.TickStore, log *slog.Logger) (stop func() error, err error) {
+func startFIX(addr, compID string, st ingest.TickStore, log *slog.Logger, metrics *server.Metrics) (stop func() error, err error) {
 	if addr == "" {
 		return func() error { return nil }, nil
 	}
@@ -98,12 +98,17 @@ func startFIX(addr, compID string, st ingest.TickStore, log *slog.Logger) (stop 
 		return nil, err
 	}
 	log.Info("FIX market-data listener", "fix_listen", ln.Addr().String(), "comp_id", compID)
+	metrics.WatchFIX(fl.Stats)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- fl.Serve(ctx, ln) }()
 	return func() error {
 		err := fl.Close() // Logout to every session, their rows written
 		cancel()
+		s := fl.Stats()
+		log.Info("FIX listener stopped", "messages", s.Messages, "trade_rows", s.TradeRows, "quote_rows", s.QuoteRows,
+			"rejects", s.Rejects, "gaps", s.Gaps, "out_of_order", s.OutOfOrder, "out_of_order_by_symbol", len(s.OutOfOrderBySymbol),
+			"write_errors", s.WriteErrors)
 		return errors.Join(err, <-done)
 	}, nil
 }

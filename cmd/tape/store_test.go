@@ -313,6 +313,9 @@ func TestGenTicksToServer(t *testing.T) {
 		t.Errorf("second HTTP send stored rows: %s", again)
 	}
 	gen("--seed", "2", "--format", "fix", "--fix-addr", srv.fixAddr, "--fix-sender", "VENUE")
+	if n := metric(t, srv.addr, "tape_fix_messages_total "); n < 2 {
+		t.Errorf("tape_fix_messages_total %v after a FIX session", n)
+	}
 	srv.cmd.Process.Signal(syscall.SIGTERM)
 	if err := srv.cmd.Wait(); err != nil {
 		t.Fatalf("tape serve after SIGTERM: %v", err)
