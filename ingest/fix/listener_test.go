@@ -187,3 +187,55 @@ func TestListenerQuoteUpdateIsOneRow(t *testing.T) {
 		t.Errorf("%d quote rows counted, want 2", st.QuoteRows)
 	}
 }
+
+// The session's timers, with HeartBtInt 1 s: a Heartbeat when Tape has sent
+// nothing for 1 s, a TestRequest when the peer has sent nothing for 1.2 s,
+// answered Heartbeats keep the session, and silence after a TestRequest
+// ends it with a Logout. (Waits about 4 s; asserts order, not durations.)
+func TestListenerHeartbeats(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the heartbeat timers; skipped with -short")
+	}
+	store := newMemStore()
+	l, addr := listen(t, store, Config{})
+	defer l.Close()
+	c := dial(t, addr)
+	c.send("35=A|49=VENUE|56=TAPE|34=1|52=20250314-13:30:00.000|98=0|108=1|")
+	c.expect("35=A|108=1|")
+	c.expect("35=0|")            // Tape's Heartbeat: nothing sent for 1 s
+	c.expect("35=1|112=tape-1|") // TestRequest: nothing received for 1.2 s
+	c.send("35=0|49=VENUE|56=TAPE|34=2|52=20250314-13:30:02.000|112=tape-1|")
+	c.expect("35=0|")            // the session goes on: Tape's next Heartbeat
+	c.expect("35=1|112=tape-2|") // silence again
+	for range 3 {                // no answer: Logout, maybe after a Heartbeat due at the same instant
+		m, err := c.sc.Next()
+		if err != nil {
+			t.Fatalf("want a Logout: %v", err)
+		}
+		if string(m.MsgType()) == MsgTypeLogout {
+			break
+		}
+		if string(m.MsgType()) != MsgTypeHeartbeat {
+			t.Fatalf("want a Logout, got %s", bar(m.Bytes()))
+		}
+	}
+	c.expectEOF()
+	if st := l.Stats(); st.Sessions != 0 || st.Messages != 2 {
+		t.Errorf("after the timeout: %d sessions, %d messages", st.Sessions, st.Messages)
+	}
+}
+
+// A connection that sends no Logon is closed after the logon timeout; one
+// that logs on with the wrong TargetCompID is refused at once.
+func TestListenerLogonRefused(t *testing.T) {
+	store := newMemStore()
+	l, addr := listen(t, store, Config{})
+	defer l.Close()
+	c := dial(t, addr)
+	c.send("35=A|49=VENUE|56=SOMEONE|34=1|52=20250314-13:30:00.000|98=0|108=30|")
+	c.expect("35=5|")
+	c.expectEOF()
+	if st := l.Stats(); st.LogonsRefused != 1 {
+		t.Errorf("%d logons refused, want 1", st.LogonsRefused)
+	}
+}
