@@ -32,8 +32,7 @@ import (
 // validated whole and passed on without a row-by-row copy.
 func NewArrowTicks(rr array.RecordReader, name string, o TickOptions, mark Watermark) (*TickReader, error) {
 	if t, ok := columnar.TableNamed(o.Table); ok && (o.Table == "trades" || o.Table == "quotes") && passThrough(t, rr.Schema(), o) {
-		return &TickReader{name: name, pass: &passSource{rr: rr, name: name, table: t, mark: mark,
-			lastTs: map[string]*int64{}}}, nil
+		return &TickReader{name: name, pass: &passSource{rr: rr, name: name, table: t, mark: mark}}, nil
 	}
 	src := &arrowSource{rr: rr, name: name}
 	tr, err := newTickReader(name, o, src, mark)
@@ -185,7 +184,7 @@ func (a *assembler) setDecimalValue(c int, d decimal128.Num) error {
 	if !d.FitsInPrecision(18) {
 		return a.bad(c, []byte(columnar.DecimalText(d, 8)), "does not fit decimal128(18, 8)")
 	}
-	i := a.decIndex(c)
+	i := a.decSlot[c]
 	a.dec[i], a.hasDec[i] = d, true
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -28,7 +27,7 @@ type passSource struct {
 	row    int64  // rows read
 	parts  []arrow.RecordBatch
 	n      int64
-	lastTs map[string]*int64
+	order  tsOrder
 	stats  TickStats
 	done   bool
 }
@@ -144,16 +143,9 @@ func (p *passSource) countOutOfOrder(rec arrow.RecordBatch, from int64) {
 	ts := rec.Column(0).(*array.Timestamp)
 	syms := rec.Column(1).(*array.String)
 	for i := int(from); i < ts.Len(); i++ {
-		sym, t := syms.Value(i), int64(ts.Value(i))
-		if last, ok := p.lastTs[sym]; !ok {
-			p.lastTs[strings.Clone(sym)] = &t // sym aliases the batch
-		} else {
-			if t < *last {
-				p.stats.OutOfOrder++
-			}
-			*last = t
-		}
+		p.order.see(syms.Value(i), int64(ts.Value(i)))
 	}
+	p.stats.OutOfOrder = p.order.n
 }
 
 func (p *passSource) release() {

@@ -66,7 +66,7 @@ func (r *TickReader) Stats() TickStats {
 		return r.pass.stats
 	}
 	s := r.stats
-	s.OutOfOrder = r.a.outOfOrder
+	s.OutOfOrder = r.a.order.n
 	return s
 }
 
@@ -179,15 +179,15 @@ type assembler struct {
 	trades *columnar.TradesBuilder
 	quotes *columnar.QuotesBuilder
 
-	row        int64 // data rows read
-	n          int   // rows in the builder
-	stream     string
-	source     string // the stream's source, once known
-	marked     bool   // the watermark was read
-	watermark  uint64
-	lastSeq    uint64
-	lastTs     map[string]*int64 // by symbol; a pointer so that updates never store a key that is a view
-	outOfOrder int64
+	row       int64 // data rows read
+	n         int   // rows in the builder
+	stream    string
+	source    string // the stream's source, once known
+	marked    bool   // the watermark was read
+	watermark uint64
+	lastSeq   uint64
+	order     tsOrder
+	decSlot   []int // decSlot[c] is the slot in dec of decimal column c
 
 	// The row being read.
 	line                                   int64
@@ -201,7 +201,13 @@ type assembler struct {
 }
 
 func newAssembler(name string, o TickOptions, cols []tickColumn) *assembler {
-	a := &assembler{name: name, o: o, cols: cols, lastTs: map[string]*int64{}}
+	a := &assembler{name: name, o: o, cols: cols, decSlot: make([]int, len(cols))}
+	slot := 0
+	for c, col := range cols {
+		if col.kind == kindDecimal {
+			a.decSlot[c], slot = slot, slot+1
+		}
+	}
 	if o.Table == columnar.TradesTable.Name {
 		a.trades = columnar.NewTradesBuilder()
 	} else {
@@ -259,7 +265,7 @@ func (a *assembler) setText(c int, v []byte) error {
 		if err != nil {
 			return a.bad(c, v, "not a decimal of at most 10 integer and 8 fractional digits")
 		}
-		i := a.decIndex(c)
+		i := a.decSlot[c]
 		a.dec[i], a.hasDec[i] = d, true
 	case kindSourceSeq:
 		s, err := strconv.ParseUint(view(v), 10, 64)
@@ -287,17 +293,6 @@ func (a *assembler) setBytes(c int, v []byte) {
 	case "source":
 		a.rowSrc, a.hasSrc = v, true
 	}
-}
-
-// decIndex is the slot of decimal column c: the decimal columns in order.
-func (a *assembler) decIndex(c int) int {
-	i := 0
-	for k := range c {
-		if a.cols[k].kind == kindDecimal {
-			i++
-		}
-	}
-	return i
 }
 
 // view is b as a string without a copy: only for values the builders copy
@@ -376,7 +371,7 @@ func (a *assembler) has(c int) bool {
 	case kindTs:
 		return a.hasTs
 	case kindDecimal:
-		return a.hasDec[a.decIndex(c)]
+		return a.hasDec[a.decSlot[c]]
 	case kindSourceSeq:
 		return a.hasSeq
 	case kindSource:
@@ -391,15 +386,7 @@ func (a *assembler) has(c int) bool {
 func (a *assembler) append() {
 	a.lastSeq = a.seq
 	sym := view(a.sym)
-	if last, ok := a.lastTs[sym]; !ok {
-		ts := a.ts
-		a.lastTs[string(a.sym)] = &ts
-	} else {
-		if a.ts < *last {
-			a.outOfOrder++
-		}
-		*last = a.ts
-	}
+	a.order.see(sym, a.ts)
 	if a.trades != nil {
 		a.trades.Append(&columnar.Trade{Ts: a.ts, Sym: sym, Px: a.dec[0], Qty: a.dec[1], Side: view(a.side),
 			TradeID: view(a.tradeID), Venue: view(a.venue), Source: a.source, SourceSeq: a.seq})

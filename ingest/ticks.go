@@ -211,3 +211,25 @@ func SourceFromPath(path string) string {
 		return base
 	}
 }
+
+// tsOrder counts rows whose ts is before the previous row's of the same
+// symbol: accepted (markets do that) and reported.
+type tsOrder struct {
+	last map[string]*int64 // by symbol; a pointer, so an update never stores a key that aliases a buffer
+	n    int64
+}
+
+// see records a row; sym may alias memory that changes after the call.
+func (o *tsOrder) see(sym string, ts int64) {
+	if last, ok := o.last[sym]; ok {
+		if ts < *last {
+			o.n++
+		}
+		*last = ts
+		return
+	}
+	if o.last == nil {
+		o.last = map[string]*int64{}
+	}
+	o.last[strings.Clone(sym)] = &ts
+}

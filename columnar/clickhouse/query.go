@@ -48,10 +48,10 @@ func (s *Store) Query(ctx context.Context, query string, args ...any) (array.Rec
 		return err
 	})
 	if err != nil {
-		s.readers.Done()
+		s.gate.Leave()
 		return nil, fmt.Errorf("clickhouse: query: %w", err)
 	}
-	return &doneReader{RecordReader: s.contractReader(rr), done: s.readers.Done}, nil
+	return &doneReader{RecordReader: s.contractReader(rr), done: s.gate.Leave}, nil
 }
 
 // doneReader tells the Store when a Query reader is released for the last time.

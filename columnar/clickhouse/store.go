@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+
+	"github.com/tape-ledger/tape/columnar"
 )
 
 var (
@@ -26,9 +28,7 @@ type Store struct {
 	mu      sync.Mutex              // serializes writes; guards streams
 	streams map[string]*streamState // what this Store knows of each stream it wrote
 
-	stateMu sync.Mutex     // guards closed and readers.Add
-	closed  bool           // no new calls once set
-	readers sync.WaitGroup // calls in flight and open Query readers
+	gate columnar.Gate // calls in flight and open Query readers
 }
 
 // streamState is what a Store knows of a stream. Until a write of the stream succeeded in this Store,
@@ -71,14 +71,9 @@ func OpenConn(ctx context.Context, c Conn, o Options) (*Store, error) {
 // Close waits for the calls in flight and the open Query readers, then closes the connection. Calls
 // after Close fail with ErrClosed.
 func (s *Store) Close() error {
-	s.stateMu.Lock()
-	if s.closed {
-		s.stateMu.Unlock()
+	if !s.gate.Shut() {
 		return ErrClosed
 	}
-	s.closed = true
-	s.stateMu.Unlock()
-	s.readers.Wait()
 	if err := s.conn.Close(); err != nil {
 		return fmt.Errorf("clickhouse: close: %w", err)
 	}
@@ -88,13 +83,10 @@ func (s *Store) Close() error {
 // Retries counts the operations this Store retried after a lost connection.
 func (s *Store) Retries() uint64 { return s.retries.Load() }
 
-// begin registers a call unless the store is closed; the caller calls s.readers.Done when it ends.
+// begin registers a call unless the store is closed; the caller calls s.gate.Leave when it ends.
 func (s *Store) begin() error {
-	s.stateMu.Lock()
-	defer s.stateMu.Unlock()
-	if s.closed {
+	if !s.gate.Enter() {
 		return ErrClosed
 	}
-	s.readers.Add(1)
 	return nil
 }

@@ -36,7 +36,7 @@ func (s *Store) Write(ctx context.Context, table string, rec arrow.RecordBatch, 
 	if err := s.begin(); err != nil {
 		return false, err
 	}
-	defer s.readers.Done()
+	defer s.gate.Leave()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	state := s.streams[stream]
@@ -132,7 +132,7 @@ func (s *Store) Watermark(ctx context.Context, stream string) (uint64, error) {
 	if err := s.begin(); err != nil {
 		return 0, err
 	}
-	defer s.readers.Done()
+	defer s.gate.Leave()
 	var mark uint64
 	err := s.retry(ctx, "watermark "+stream, func() error {
 		var err error

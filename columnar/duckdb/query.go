@@ -31,7 +31,7 @@ func (s *Store) Query(ctx context.Context, query string, args ...any) (array.Rec
 	}
 	r, err := s.query(ctx, query, args)
 	if err != nil {
-		s.readers.Done()
+		s.gate.Leave()
 		return nil, fmt.Errorf("duckdb: query: %w", err)
 	}
 	return r, nil
@@ -50,7 +50,7 @@ func (s *Store) query(ctx context.Context, query string, args []any) (array.Reco
 	if err != nil {
 		return nil, errors.Join(err, conn.Close())
 	}
-	r := &reader{inner: inner, schema: inner.Schema(), conn: conn, done: s.readers.Done}
+	r := &reader{inner: inner, schema: inner.Schema(), conn: conn, done: s.gate.Leave}
 	if utc := relabelSchema(inner.Schema(), inUTC); utc != nil {
 		r.schema, r.relabel = utc, true
 	}

@@ -13,6 +13,7 @@ import (
 
 	duckdbgo "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/tape-ledger/tape/columnar"
 	tapesql "github.com/tape-ledger/tape/sql"
 )
 
@@ -40,9 +41,7 @@ type Store struct {
 	mu     sync.Mutex // serializes writes; guards writer
 	writer *writer    // nil once closed
 
-	stateMu sync.Mutex     // guards closed and readers.Add
-	closed  bool           // no new calls once set
-	readers sync.WaitGroup // open Query readers
+	gate columnar.Gate // calls in flight and open Query readers
 }
 
 // MemoryLimitDefault bounds DuckDB's buffer pool unless Options say otherwise: DuckDB's own default
@@ -131,15 +130,9 @@ func (s *Store) init(ctx context.Context, migrations []tapesql.Migration, opts O
 // Close waits for open Query readers to be released and for a write in flight, then closes the file.
 // Calls after Close fail with ErrClosed.
 func (s *Store) Close() error {
-	s.stateMu.Lock()
-	if s.closed {
-		s.stateMu.Unlock()
+	if !s.gate.Shut() {
 		return ErrClosed
 	}
-	s.closed = true
-	s.stateMu.Unlock()
-
-	s.readers.Wait()
 	s.mu.Lock()
 	errWriter := s.writer.close()
 	s.writer = nil
@@ -152,14 +145,11 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// beginRead registers a reader unless the store is closed; the caller calls s.readers.Done when it ends.
+// beginRead registers a reader unless the store is closed; the caller calls s.gate.Leave when it ends.
 func (s *Store) beginRead() error {
-	s.stateMu.Lock()
-	defer s.stateMu.Unlock()
-	if s.closed {
+	if !s.gate.Enter() {
 		return ErrClosed
 	}
-	s.readers.Add(1)
 	return nil
 }
 

@@ -92,7 +92,7 @@ func (s *Store) Watermark(ctx context.Context, stream string) (uint64, error) {
 	if err := s.beginRead(); err != nil {
 		return 0, err
 	}
-	defer s.readers.Done()
+	defer s.gate.Leave()
 	var seq uint64
 	err := s.db.QueryRowContext(ctx, `SELECT seq FROM watermarks WHERE stream = ?`, stream).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
